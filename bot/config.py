@@ -1,0 +1,206 @@
+"""Configuration, read once from the environment and `.env` into a validated `Settings` object."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org"
+
+# What each variable expects, in French, for the one-line error a shop owner reads.
+EXPECTED: dict[str, str] = {
+    "TELEGRAM_BOT_TOKEN": "le jeton donné par @BotFather, de la forme 123456789:ABC-def_ghi",
+    "TELEGRAM_API_BASE_URL": "une adresse http(s)://, par exemple https://api.telegram.org",
+    "DATABASE_URL": "une adresse sqlite:///chemin.db ou postgresql://utilisateur@hôte:port/base",
+    "RETURNBOT_DATA_DIR": "un chemin de dossier",
+    "RETURNBOT_ADMIN_IDS": "des identifiants Telegram numériques séparés par des virgules, par exemple 12345,67890",
+    "RETURNBOT_AGENT_CHAT_ID": "l'identifiant numérique du supergroupe des conseillers, par exemple -1001234567890",
+    "RETURNBOT_WEBHOOK_URL": "une adresse https:// publique",
+    "RETURNBOT_WEBHOOK_SECRET": "1 à 256 caractères parmi A-Z, a-z, 0-9, _ et -",
+    "RETURNBOT_WEBHOOK_LISTEN": "une adresse d'écoute hôte:port, par exemple 0.0.0.0:8443",
+}
+
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_LISTEN = re.compile(r"^(?P<host>[^\s:]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})$")
+
+
+class ConfigurationError(Exception):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the program, validated once at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    telegram_bot_token: str | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field(default=DEFAULT_API_BASE_URL, alias="TELEGRAM_API_BASE_URL")
+    database_url_raw: str | None = Field(default=None, alias="DATABASE_URL")
+    data_dir: Path = Field(default=Path("data"), alias="RETURNBOT_DATA_DIR")
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = Field(default=(), alias="RETURNBOT_ADMIN_IDS")
+    agent_chat_id: int | None = Field(default=None, alias="RETURNBOT_AGENT_CHAT_ID")
+    webhook_url: str | None = Field(default=None, alias="RETURNBOT_WEBHOOK_URL")
+    webhook_secret: str | None = Field(default=None, alias="RETURNBOT_WEBHOOK_SECRET")
+    webhook_listen: str = Field(default="0.0.0.0:8443", alias="RETURNBOT_WEBHOOK_LISTEN")
+
+    @field_validator(
+        "telegram_bot_token", "database_url_raw", "webhook_url", "webhook_secret", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("agent_chat_id", mode="before")
+    @classmethod
+    def _blank_chat_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _TOKEN.match(value):
+            raise ValueError("bad token")
+        return value
+
+    @field_validator("telegram_api_base_url", mode="before")
+    @classmethod
+    def _base_url(cls, value: Any) -> str:
+        text = str(value or "").strip() or DEFAULT_API_BASE_URL
+        if not re.match(r"^https?://[^\s/]+", text):
+            raise ValueError("bad url")
+        return text.rstrip("/")
+
+    @field_validator("database_url_raw")
+    @classmethod
+    def _database_scheme(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return async_database_url(value)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> tuple[int, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, list | tuple):
+            return tuple(int(v) for v in value)
+        parts = [part.strip() for part in str(value).split(",") if part.strip()]
+        if not all(re.fullmatch(r"\d+", part) for part in parts):
+            raise ValueError("bad ids")
+        return tuple(int(part) for part in parts)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_https(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("bad url")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _SECRET.match(value):
+            raise ValueError("bad secret")
+        return value
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _listen_shape(cls, value: str) -> str:
+        match = _LISTEN.match(value.strip())
+        if not match or not 0 < int(match["port"]) < 65536:
+            raise ValueError("bad listen")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("RETURNBOT_WEBHOOK_SECRET")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        """The async SQLAlchemy URL: `DATABASE_URL`, or an SQLite file in the data folder."""
+        if self.database_url_raw:
+            return self.database_url_raw
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'returnbot.db').resolve()}"
+
+    @property
+    def photos_dir(self) -> Path:
+        return self.data_dir / "photos"
+
+    @property
+    def webhook_host_port(self) -> tuple[str, int]:
+        host, _, port = self.webhook_listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    def api_url(self, method: str) -> str:
+        """`{base}/bot{token}/{method}`: the same for api.telegram.org, a self-hosted server or a test server."""
+        return f"{self.telegram_api_base_url}/bot{self.telegram_bot_token}/{method}"
+
+    def file_url(self, file_path: str) -> str:
+        return f"{self.telegram_api_base_url}/file/bot{self.telegram_bot_token}/{file_path}"
+
+
+def async_database_url(url: str) -> str:
+    """Turns a plain `sqlite://` or `postgresql://` URL into the async driver's URL."""
+    text = url.strip()
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if text.startswith(plain):
+            return driver + text[len(plain) :]
+    if text.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        return text
+    raise ValueError("bad database url")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Reads the settings; raises `ConfigurationError` naming the first bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigurationError(_describe(error)) from None
+
+
+def settings_or_exit(**overrides: Any) -> Settings:
+    """Reads the settings or stops the program with one French line and exit code 2."""
+    try:
+        return load_settings(**overrides)
+    except ConfigurationError as error:
+        print(f"Erreur de configuration : {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        loc = item.get("loc") or ()
+        name = str(loc[0]) if loc else str(item.get("ctx", {}).get("error", ""))
+        if name not in EXPECTED:
+            name = str(item.get("ctx", {}).get("error", name))
+        if name == "RETURNBOT_WEBHOOK_SECRET" and not loc:
+            lines.append(
+                "RETURNBOT_WEBHOOK_SECRET est obligatoire quand RETURNBOT_WEBHOOK_URL est défini "
+                f"(attendu : {EXPECTED[name]})"
+            )
+            continue
+        received = item.get("input")
+        shown = f" ; reçu « {received} »" if isinstance(received, str | int) else ""
+        lines.append(
+            f"{name} invalide (attendu : {EXPECTED.get(name, 'une valeur valide')}{shown})"
+        )
+    return " ; ".join(lines)

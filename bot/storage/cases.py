@@ -1,0 +1,96 @@
+"""Customers, their return cases, the conversation state and the photos they send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.storage.base import Base, BigId, utcnow
+
+
+class Customer(Base):
+    """Someone writing to the shop on a channel (`telegram` user id, or a console name)."""
+
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    username: Mapped[str] = mapped_column(String(200), default="")
+    blocked_at: Mapped[datetime | None] = mapped_column(
+        default=None
+    )  # blocked the bot: no more sends
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReturnCase(Base):
+    """A return request about one order line, with the decision taken and its evidence."""
+
+    __tablename__ = "return_cases"
+    __table_args__ = (
+        # One open case per order line; closed cases stay as history.
+        Index(
+            "uq_return_cases_open_line",
+            "order_line_id",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True, default=None)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id"), default=None)
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"), default=None)
+    policy_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("supplier_policy_versions.id"), default=None
+    )
+    status: Mapped[str] = mapped_column(String(32), default="open")
+    reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    seal_intact: Mapped[bool | None] = mapped_column(default=None)
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    decision: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    rule: Mapped[str | None] = mapped_column(String(64), default=None)
+    chosen_option: Mapped[str | None] = mapped_column(String(32), default=None)
+    withdrawal_acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Conversation(Base):
+    """Where a chat stands in the customer journey: the machine's state, persisted as a string."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("return_cases.id"), default=None)
+    state: Mapped[str] = mapped_column(String(64), default="start")
+    misses: Mapped[int] = mapped_column(default=0)
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Photo(Base):
+    """An evidence photo, stored under the data folder by its SHA-256."""
+
+    __tablename__ = "photos"
+    __table_args__ = (UniqueConstraint("case_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("return_cases.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    perceptual_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+    path: Mapped[str] = mapped_column(Text)
+    source_file_id: Mapped[str] = mapped_column(String(256), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

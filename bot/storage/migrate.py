@@ -1,0 +1,43 @@
+"""Runs the Alembic migrations up to the latest revision (`returnbot db upgrade`, and at start)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage.database import create_engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+async def upgrade_database(url: str, engine: AsyncEngine | None = None) -> None:
+    """Brings the database at `url` to the latest revision; safe to run on every start."""
+    own = engine is None
+    engine = engine or create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade, url)
+    finally:
+        if own:
+            await engine.dispose()
+
+
+def _upgrade(connection: object, url: str) -> None:
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def upgrade_database_sync(url: str) -> None:
+    asyncio.run(upgrade_database(url))

@@ -1,0 +1,27 @@
+"""Every model, imported in one place for Alembic and for callers."""
+
+from bot.storage.base import Base
+from bot.storage.cases import Conversation, Customer, Photo, ReturnCase
+from bot.storage.messaging import AuditEntry, InboxUpdate, OutboxMessage
+from bot.storage.orders import Order, OrderLine, Shipment, shipment_lines
+from bot.storage.shop import CATEGORIES, Product, ShopSettings, Supplier, SupplierPolicyVersion
+
+__all__ = [
+    "CATEGORIES",
+    "AuditEntry",
+    "Base",
+    "Conversation",
+    "Customer",
+    "InboxUpdate",
+    "Order",
+    "OrderLine",
+    "OutboxMessage",
+    "Photo",
+    "Product",
+    "ReturnCase",
+    "Shipment",
+    "ShopSettings",
+    "Supplier",
+    "SupplierPolicyVersion",
+    "shipment_lines",
+]
