@@ -1,0 +1,64 @@
+"""What an import did: rows created, updated, unchanged, and the rejected ones with their reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KIND_LABELS = {
+    "orders": "commandes",
+    "shipments": "expéditions",
+    "suppliers": "fournisseurs et réglages",
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A rejected row: its line number in the file (1 = the header) and why, in French."""
+
+    line: int
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    file_error: str | None = None
+    strict: bool = False
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.file_error is None and not self.rejected
+
+    def reject(self, line: int, reason: str) -> None:
+        self.rejected.append(RowError(line, reason))
+
+    def lines(self) -> list[str]:
+        """The report as the shop owner reads it, in French, one sentence a line."""
+        label = KIND_LABELS.get(self.kind, self.kind)
+        if self.file_error is not None:
+            return [f"Import des {label} impossible : {self.file_error}", "Rien n'a été importé."]
+        out = [
+            f"Import des {label} : {self.created} créé(s), {self.updated} mis à jour, "
+            f"{self.unchanged} inchangé(s), {len(self.rejected)} ligne(s) rejetée(s)."
+        ]
+        out += [f"  ligne {error.line} : {error.reason}" for error in sorted_errors(self.rejected)]
+        if self.rejected and not self.committed:
+            out.append("Mode strict : rien n'a été importé. Corrigez le fichier et recommencez.")
+        elif self.rejected:
+            out.append(
+                "Les autres lignes ont été importées. Corrigez les lignes rejetées et réimportez le fichier."
+            )
+        return out
+
+
+def sorted_errors(errors: list[RowError]) -> list[RowError]:
+    return sorted(errors, key=lambda error: error.line)
+
+
+class FileRejected(Exception):
+    """The whole file cannot be read (empty, not text, wrong kind); the message is French."""

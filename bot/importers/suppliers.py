@@ -1,0 +1,289 @@
+"""`returnbot import suppliers`: shop settings, suppliers' return policies and product categories (TOML)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.importers.report import FileRejected, ImportReport
+from bot.importers.source import decode
+from bot.storage.audit import record_audit
+from bot.storage.models import (
+    CATEGORIES,
+    Product,
+    ShopSettings,
+    Supplier,
+    SupplierPolicyVersion,
+)
+from bot.storage.policies import latest_policy
+
+POLICY_FIELDS = (
+    "window_days",
+    "accepts_customer_side_returns",
+    "customer_side_return_paid_by",
+    "provides_return_label",
+    "replacement_available",
+    "returns_practical",
+    "return_address",
+)
+_SHOP_DEFAULTS: dict[str, Any] = {
+    "currency": "EUR",
+    "timezone": "Europe/Paris",
+    "window_margin_days": 5,
+    "shop_pays_customer_side_return": False,
+    "follow_up_after_days": 3,
+    "customer_informed_of_withdrawal": True,
+}
+
+
+class _Invalid(ValueError):
+    pass
+
+
+async def import_suppliers(
+    session: AsyncSession, data: bytes, *, actor: str = "import"
+) -> ImportReport:
+    """Writes the shop settings, each supplier (a new policy version when it changed) and products."""
+    report = ImportReport("suppliers")
+    text = decode(data)
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise FileRejected(f"ce fichier n'est pas un TOML valide ({error}).") from None
+    if "shop" not in document and "suppliers" not in document:
+        raise FileRejected("ce fichier TOML n'a ni section [shop] ni [[suppliers]].")
+    lines = _table_lines(text)
+    if "shop" in document:
+        await _import_shop(session, document["shop"], lines.get("shop", [1])[0], report, actor)
+    seen: set[str] = set()
+    for index, entry in enumerate(_array(document, "suppliers", report, lines)):
+        line = _nth(lines, "suppliers", index)
+        try:
+            supplier = _supplier_values(entry)
+            if supplier["code"] in seen:
+                raise _Invalid(f"code « {supplier['code']} » en double dans le fichier")
+            seen.add(supplier["code"])
+        except _Invalid as error:
+            report.reject(line, f"fournisseur n° {index + 1} : {error}")
+            continue
+        await _upsert_supplier(session, supplier, line, report, actor)
+    for index, entry in enumerate(_array(document, "products", report, lines)):
+        line = _nth(lines, "products", index)
+        try:
+            product = _product_values(entry)
+        except _Invalid as error:
+            report.reject(line, f"produit n° {index + 1} : {error}")
+            continue
+        await _upsert_product(session, product, report)
+    return report
+
+
+def _table_lines(text: str) -> dict[str, list[int]]:
+    """Line numbers of each `[shop]` / `[[suppliers]]` / `[[products]]` header, in order."""
+    found: dict[str, list[int]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"^\s*\[\[?\s*([A-Za-z_]+)\s*\]\]?", line)
+        if match:
+            found.setdefault(match[1], []).append(number)
+    return found
+
+
+def _nth(lines: dict[str, list[int]], table: str, index: int) -> int:
+    numbers = lines.get(table, [])
+    return numbers[index] if index < len(numbers) else 1
+
+
+def _array(
+    document: dict[str, Any], key: str, report: ImportReport, lines: dict[str, list[int]]
+) -> list[dict[str, Any]]:
+    value = document.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        report.reject(_nth(lines, key, 0), f"« {key} » doit être une liste de tables [[{key}]]")
+        return []
+    return value
+
+
+async def _import_shop(
+    session: AsyncSession, raw: Any, line: int, report: ImportReport, actor: str
+) -> None:
+    try:
+        values = _shop_values(raw)
+    except _Invalid as error:
+        report.reject(line, f"section [shop] : {error}")
+        return
+    shop = await session.get(ShopSettings, 1)
+    if shop is None:
+        session.add(ShopSettings(id=1, **values))
+        await record_audit(session, actor, "import", "shop_settings", "1", None, _plain(values))
+        report.created += 1
+        return
+    before = {key: getattr(shop, key) for key in values}
+    if before == values:
+        report.unchanged += 1
+        return
+    for key, value in values.items():
+        setattr(shop, key, value)
+    await record_audit(
+        session, actor, "import", "shop_settings", "1", _plain(before), _plain(values)
+    )
+    report.updated += 1
+
+
+def _shop_values(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise _Invalid("doit être une table")
+    merged = {**_SHOP_DEFAULTS, **raw}
+    values = {
+        "name": _text(merged, "name"),
+        "currency": _text(merged, "currency").upper(),
+        "timezone": _text(merged, "timezone"),
+        "window_margin_days": _int(merged, "window_margin_days"),
+        "shop_pays_customer_side_return": _bool(merged, "shop_pays_customer_side_return"),
+        "keep_item_max_value": _money(merged, "keep_item_max_value"),
+        "escalate_above_value": _money(merged, "escalate_above_value"),
+        "follow_up_after_days": _int(merged, "follow_up_after_days"),
+        "fallback_return_address": _text(merged, "fallback_return_address"),
+        "customer_informed_of_withdrawal": _bool(merged, "customer_informed_of_withdrawal"),
+    }
+    if "opening_hours" in merged:
+        values["opening_hours"] = _text(merged, "opening_hours")
+    return values
+
+
+def _supplier_values(raw: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "code": _text(raw, "code"),
+        "vendor": _text(raw, "vendor"),
+        "name": _text(raw, "name"),
+        "window_days": _int(raw, "window_days"),
+        "accepts_customer_side_returns": _bool(raw, "accepts_customer_side_returns"),
+        "customer_side_return_paid_by": _text(raw, "customer_side_return_paid_by"),
+        "provides_return_label": _bool(raw, "provides_return_label"),
+        "replacement_available": _bool(raw, "replacement_available"),
+        "returns_practical": _bool(raw, "returns_practical"),
+        "return_address": _text(raw, "return_address"),
+    }
+    if values["customer_side_return_paid_by"] not in ("customer", "shop"):
+        raise _Invalid("customer_side_return_paid_by doit valoir « customer » ou « shop »")
+    return values
+
+
+def _product_values(raw: dict[str, Any]) -> dict[str, Any]:
+    values = {"sku": _text(raw, "sku"), "category": _text(raw, "category")}
+    if values["category"] not in CATEGORIES:
+        raise _Invalid(
+            f"category « {values['category']} » inconnue (attendu : {', '.join(CATEGORIES)})"
+        )
+    if "name" in raw:
+        values["name"] = _text(raw, "name")
+    return values
+
+
+async def _upsert_supplier(
+    session: AsyncSession, values: dict[str, Any], line: int, report: ImportReport, actor: str
+) -> None:
+    supplier = (
+        await session.execute(select(Supplier).where(Supplier.code == values["code"]))
+    ).scalar_one_or_none()
+    other = (
+        await session.execute(select(Supplier).where(Supplier.vendor == values["vendor"]))
+    ).scalar_one_or_none()
+    if other is not None and (supplier is None or other.id != supplier.id):
+        report.reject(
+            line, f"vendor « {values['vendor']} » déjà utilisé par le fournisseur {other.code}"
+        )
+        return
+    policy = {key: values[key] for key in POLICY_FIELDS}
+    if supplier is None:
+        supplier = Supplier(code=values["code"], vendor=values["vendor"], name=values["name"])
+        session.add(supplier)
+        await session.flush()
+        session.add(
+            SupplierPolicyVersion(supplier_id=supplier.id, version=1, changed_by=actor, **policy)
+        )
+        await record_audit(session, actor, "import", "supplier", supplier.code, None, policy)
+        report.created += 1
+        return
+    current = await latest_policy(session, supplier.id)
+    before = {key: getattr(current, key) for key in POLICY_FIELDS} if current else None
+    renamed = (supplier.vendor, supplier.name) != (values["vendor"], values["name"])
+    if before == policy and not renamed:
+        report.unchanged += 1
+        return
+    supplier.vendor, supplier.name = values["vendor"], values["name"]
+    if before != policy:
+        version = (current.version if current else 0) + 1
+        session.add(
+            SupplierPolicyVersion(
+                supplier_id=supplier.id, version=version, changed_by=actor, **policy
+            )
+        )
+        await record_audit(session, actor, "import", "supplier", supplier.code, before, policy)
+    report.updated += 1
+
+
+async def _upsert_product(
+    session: AsyncSession, values: dict[str, Any], report: ImportReport
+) -> None:
+    product = (
+        await session.execute(select(Product).where(Product.sku == values["sku"]))
+    ).scalar_one_or_none()
+    if product is None:
+        session.add(Product(**values))
+        report.created += 1
+        return
+    if all(getattr(product, key) == value for key, value in values.items()):
+        report.unchanged += 1
+        return
+    for key, value in values.items():
+        setattr(product, key, value)
+    report.updated += 1
+
+
+def _text(raw: dict[str, Any], key: str) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid(f"{key} manquant ou vide (texte attendu)")
+    return value.strip()
+
+
+def _int(raw: dict[str, Any], key: str) -> int:
+    value = raw.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _Invalid(f"{key} doit être un nombre entier positif (reçu {value!r})")
+    return value
+
+
+def _bool(raw: dict[str, Any], key: str) -> bool:
+    value = raw.get(key)
+    if not isinstance(value, bool):
+        raise _Invalid(f"{key} doit valoir true ou false (reçu {value!r})")
+    return value
+
+
+def _money(raw: dict[str, Any], key: str) -> Decimal:
+    value = raw.get(key)
+    try:
+        amount = (
+            Decimal(str(value))
+            if isinstance(value, str | int) and not isinstance(value, bool)
+            else None
+        )
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0:
+        raise _Invalid(
+            f'{key} doit être un montant entre guillemets, par exemple "15.00" (reçu {value!r})'
+        )
+    return amount.quantize(Decimal("0.01"))
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: str(value) if isinstance(value, Decimal) else value for key, value in values.items()
+    }
