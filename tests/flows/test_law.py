@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from vectors import load_vectors
 
 from flows.law import (
     add_months,
@@ -17,6 +16,7 @@ from flows.law import (
     return_ship_by,
     withdrawal_last_day,
 )
+from tests.flows.vectors import load_vectors
 
 
 @pytest.mark.parametrize("row", load_vectors("withdrawal_deadlines.csv"), ids=lambda r: r["why"])

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from vectors import load_vectors
 
 from flows.shop_window import WindowWarning, shop_window, shop_window_days
+from tests.flows.vectors import load_vectors
 
 
 @pytest.mark.parametrize("row", load_vectors("shop_window.csv"))

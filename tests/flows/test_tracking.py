@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from vectors import load_vectors
 
 from flows.tracking import (
     CARRIERS,
@@ -10,6 +9,7 @@ from flows.tracking import (
     find_tracking_numbers,
     normalise_tracking_number,
 )
+from tests.flows.vectors import load_vectors
 
 TRACKING_VECTORS = load_vectors("tracking_numbers.csv")
 

@@ -1,0 +1,169 @@
+"""The decision: from a case's facts and the policies in force to what the customer is offered.
+
+The rule that decides comes from the table in `flows.rules`; this module computes the situation the
+rules look at, the item's trip back, the deadlines and the reasons to hand the case to an agent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flows import law
+from flows.facts import (
+    FIX_DESCRIPTION,
+    HANDOVER_REASONS,
+    CaseFacts,
+    Deadlines,
+    Decision,
+    Party,
+    Payer,
+    ShopPolicy,
+    SupplierPolicy,
+    side_of,
+)
+from flows.rules import Rule, Situation, rule_for
+
+__all__ = ["decide"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Trip:
+    paid_by: Payer = "none"
+    to: Party | None = None
+    address: str | None = None
+    label: Party | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Calendar:
+    withdrawal_last_day: date | None
+    shop_last_day: date | None
+    customer_side_last_day: date | None
+    conformity_until: date | None
+
+
+def decide(facts: CaseFacts, supplier: SupplierPolicy, shop: ShopPolicy) -> Decision:
+    """Decides what to offer for one item: the first rule of the table that applies, made concrete."""
+    calendar = _calendar(facts, shop)
+    situation = _situation(facts, supplier, shop, calendar)
+    rule = rule_for(situation)
+    trip = _trip(rule, situation, supplier, shop)
+    handover_reasons = _handover_reasons(rule, facts, shop)
+    return Decision(
+        options=rule.options,
+        return_paid_by=trip.paid_by,
+        item_travels_back=trip.to is not None,
+        return_to=trip.to,
+        return_address=trip.address,
+        prepaid_label=trip.label,
+        photos_required=situation.side == "shop",
+        handover=bool(handover_reasons),
+        handover_reasons=handover_reasons,
+        rule_id=rule.id,
+        explanation=rule.explanation,
+        articles=rule.articles,
+        window=rule.window,
+        deadlines=_deadlines(rule, facts, calendar, trip),
+        policy_version=supplier.version,
+        supplier_code=supplier.code,
+        flags=(FIX_DESCRIPTION,) if facts.reason == "not_as_described" else (),
+    )
+
+
+def _calendar(facts: CaseFacts, shop: ShopPolicy) -> _Calendar:
+    if facts.delivered_on is None:
+        return _Calendar(None, None, None, None)
+    # L221-18: withdrawing from a whole order delivered in several parcels runs from the last one.
+    received = max(facts.delivered_on, facts.last_parcel_delivered_on or facts.delivered_on)
+    legal = law.withdrawal_last_day(received, informed=shop.customer_informed_of_withdrawal)
+    shop_last = received + timedelta(days=shop.window_days)
+    return _Calendar(
+        withdrawal_last_day=legal,
+        shop_last_day=shop_last,
+        customer_side_last_day=max(legal, shop_last),
+        conformity_until=law.conformity_until(facts.delivered_on),
+    )
+
+
+def _situation(
+    facts: CaseFacts, supplier: SupplierPolicy, shop: ShopPolicy, calendar: _Calendar
+) -> Situation:
+    return Situation(
+        reason=facts.reason,
+        side=side_of(facts.reason),
+        category=facts.category,
+        seal_intact=facts.seal_intact,
+        delivery_known=facts.delivered_on is not None,
+        within_withdrawal=_on_or_before(facts.today, calendar.customer_side_last_day),
+        within_conformity=_on_or_before(facts.today, calendar.conformity_until),
+        cheap=facts.price <= shop.keep_item_max_value,
+        impractical=not supplier.returns_practical,
+        replacement=supplier.replacement_available,
+    )
+
+
+def _on_or_before(day: date, last_day: date | None) -> bool:
+    # An unknown delivery date means the period has not started, so it cannot be over.
+    return last_day is None or day <= last_day
+
+
+def _trip(rule: Rule, situation: Situation, supplier: SupplierPolicy, shop: ShopPolicy) -> _Trip:
+    stays = (situation.cheap and "cheap" in rule.item_stays_when) or (
+        situation.impractical and "impractical" in rule.item_stays_when
+    )
+    if rule.trip == "none" or stays:
+        return _Trip()
+    if rule.trip == "shop":
+        label: Party = "supplier" if supplier.provides_return_label else "shop"
+        return _Trip(paid_by="shop", to="supplier", address=supplier.return_address, label=label)
+    return _customer_side_trip(supplier, shop)
+
+
+def _customer_side_trip(supplier: SupplierPolicy, shop: ShopPolicy) -> _Trip:
+    """Customer-side return (L221-23): to the item's return address when it is taken, else the shop's."""
+    to_supplier = supplier.accepts_customer_side_returns and supplier.returns_practical
+    shop_pays = shop.shop_pays_customer_side_return or (
+        to_supplier and supplier.customer_side_return_paid_by == "shop"
+    )
+    to: Party = "supplier" if to_supplier else "shop"
+    address = supplier.return_address if to_supplier else shop.fallback_return_address
+    if not shop_pays:
+        return _Trip(paid_by="customer", to=to, address=address)
+    label: Party = "supplier" if to_supplier and supplier.provides_return_label else "shop"
+    return _Trip(paid_by="shop", to=to, address=address, label=label)
+
+
+def _deadlines(rule: Rule, facts: CaseFacts, calendar: _Calendar, trip: _Trip) -> Deadlines:
+    # The withdrawal (or the conformity claim) is taken to be made on the decision day.
+    refund_due = law.refund_due(facts.today) if "refund" in rule.options else None
+    if rule.dates == "withdrawal":
+        return Deadlines(
+            withdrawal_last_day=calendar.withdrawal_last_day,
+            shop_last_day=calendar.shop_last_day,
+            customer_side_last_day=calendar.customer_side_last_day,
+            refund_due=refund_due,
+            return_ship_by=law.return_ship_by(facts.today) if trip.to is not None else None,
+        )
+    if rule.dates == "conformity" and facts.delivered_on is not None:
+        replaces = {"exchange", "keep_and_replace"} & set(rule.options)
+        return Deadlines(
+            conformity_until=calendar.conformity_until,
+            presumption_until=law.presumption_until(
+                facts.delivered_on, second_hand=facts.category == "second_hand"
+            ),
+            refund_due=refund_due,
+            fix_by=law.conformity_fix_by(facts.today) if replaces else None,
+        )
+    return Deadlines()
+
+
+def _handover_reasons(rule: Rule, facts: CaseFacts, shop: ShopPolicy) -> tuple[str, ...]:
+    reasons = set(facts.handover_flags)
+    if rule.handover_reason is not None:
+        reasons.add(rule.handover_reason)
+    if not facts.tracking_known:
+        reasons.add("unknown_tracking")
+    if facts.price > shop.escalate_above_value:
+        reasons.add("above_escalation_threshold")
+    return tuple(reason for reason in HANDOVER_REASONS if reason in reasons)
