@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from flows.shop_window import shop_window_days
 
@@ -29,28 +29,13 @@ Payer = Literal["customer", "shop", "none"]
 Window = Literal["withdrawal", "conformity"]
 Party = Literal["supplier", "shop"]
 
-REASONS: Final[tuple[Reason, ...]] = (
-    "size_color",
-    "changed_mind",
-    "not_as_described",
-    "wrong_item",
-    "damaged",
-    "defective",
-    "not_received",
-)
+REASONS: Final[tuple[Reason, ...]] = get_args(Reason)
 CUSTOMER_SIDE: Final[frozenset[Reason]] = frozenset({"size_color", "changed_mind"})
 SHOP_SIDE: Final[frozenset[Reason]] = frozenset(
     {"not_as_described", "wrong_item", "damaged", "defective"}
 )
-CATEGORIES: Final[tuple[Category, ...]] = (
-    "standard",
-    "hygiene",
-    "perishable",
-    "custom_made",
-    "digital",
-    "second_hand",
-)
-OPTIONS: Final[tuple[Option, ...]] = ("exchange", "keep_and_replace", "refund")
+CATEGORIES: Final[tuple[Category, ...]] = get_args(Category)
+OPTIONS: Final[tuple[Option, ...]] = get_args(Option)
 
 # Set by the conversation engine; the decision adds the ones it can see in the facts.
 CONVERSATION_HANDOVER_FLAGS: Final[frozenset[str]] = frozenset(

@@ -34,6 +34,7 @@ def test_decision_vectors_on_the_example_shop(row: dict[str, str]) -> None:
     assert decision.return_paid_by == row["return_paid_by"]
     assert decision.photos_required is (row["photos"] == "required")
     assert decision.handover is (row["handover"] == "true")
+    assert ("fix_description" in decision.flags) is ("description flagged" in row["rule"])
 
 
 def _example(tracking: str, sku: str, reason: Reason, today: date, **changes: object) -> Decision:
