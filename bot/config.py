@@ -199,7 +199,8 @@ def _describe(error: ValidationError) -> str:
             )
             continue
         received = item.get("input")
-        shown = f" ; reçu « {received} »" if isinstance(received, str | int) else ""
+        secret = name in ("TELEGRAM_BOT_TOKEN", "RETURNBOT_WEBHOOK_SECRET")
+        shown = f" ; reçu « {received} »" if isinstance(received, str | int) and not secret else ""
         lines.append(
             f"{name} invalide (attendu : {EXPECTED.get(name, 'une valeur valide')}{shown})"
         )

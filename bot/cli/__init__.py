@@ -37,11 +37,23 @@ for command in (run, chat, import_group, db, demo, decide):
 
 
 _USAGE_ERRORS = (
+    (
+        re.compile(r"No such command '(.+)'\. Did you mean '(.+)'\?"),
+        "commande inconnue « {0} ». Vouliez-vous dire « {1} » ?",
+    ),
     (re.compile(r"No such command '(.+)'\."), "commande inconnue « {0} »."),
-    (re.compile(r"No such option: (.+)"), "option inconnue {0}."),
+    (
+        re.compile(r"No such option '(.+)'\. Did you mean '(.+)'\?"),
+        "option inconnue {0}. Vouliez-vous dire {1} ?",
+    ),
+    (re.compile(r"No such option:? '?([^']+)'?\.?"), "option inconnue {0}."),
     (re.compile(r"Missing argument '(.+)'\."), "argument manquant {0}."),
     (re.compile(r"Missing option '(.+)'\."), "option obligatoire manquante {0}."),
-    (re.compile(r"Invalid value for (.+?): (.+)"), "valeur invalide pour {0} : {1}"),
+    (
+        re.compile(r"Invalid value for (.+?): '(.*)' does not match the formats? '%Y-%m-%d'\."),
+        "valeur invalide pour {0} : « {1} » n'est pas une date AAAA-MM-JJ.",
+    ),
+    (re.compile(r"Invalid value for (.+?): (.+)", re.S), "valeur invalide pour {0} : {1}"),
     (re.compile(r"Option '(.+)' requires an argument\."), "l'option {0} attend une valeur."),
     (re.compile(r"Got unexpected extra arguments? \((.+)\)"), "argument en trop : {0}."),
 )

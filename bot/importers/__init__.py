@@ -42,6 +42,7 @@ async def run_import(
             await session.rollback()
             return ImportReport(kind, file_error=_with_hint(str(error), kind, data), strict=strict)
         report.strict = strict
+        report.tidy()
         if strict and report.rejected:
             await session.rollback()
             return report

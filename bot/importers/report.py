@@ -37,6 +37,15 @@ class ImportReport:
     def reject(self, line: int, reason: str) -> None:
         self.rejected.append(RowError(line, reason))
 
+    def tidy(self) -> None:
+        """One entry per line (its reasons joined), in file order."""
+        merged: dict[int, list[str]] = {}
+        for error in self.rejected:
+            reasons = merged.setdefault(error.line, [])
+            if error.reason not in reasons:
+                reasons.append(error.reason)
+        self.rejected = [RowError(line, " ; ".join(merged[line])) for line in sorted(merged)]
+
     def lines(self) -> list[str]:
         """The report as the shop owner reads it, in French, one sentence a line."""
         label = KIND_LABELS.get(self.kind, self.kind)
@@ -46,7 +55,7 @@ class ImportReport:
             f"Import des {label} : {self.created} créé(s), {self.updated} mis à jour, "
             f"{self.unchanged} inchangé(s), {len(self.rejected)} ligne(s) rejetée(s)."
         ]
-        out += [f"  ligne {error.line} : {error.reason}" for error in sorted_errors(self.rejected)]
+        out += [f"  ligne {error.line} : {error.reason}" for error in self.rejected]
         if self.rejected and not self.committed:
             out.append("Mode strict : rien n'a été importé. Corrigez le fichier et recommencez.")
         elif self.rejected:
@@ -54,10 +63,6 @@ class ImportReport:
                 "Les autres lignes ont été importées. Corrigez les lignes rejetées et réimportez le fichier."
             )
         return out
-
-
-def sorted_errors(errors: list[RowError]) -> list[RowError]:
-    return sorted(errors, key=lambda error: error.line)
 
 
 class FileRejected(Exception):

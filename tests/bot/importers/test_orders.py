@@ -1,0 +1,190 @@
+"""Importing Shopify's "Export orders" CSV."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.importers import run_import
+from bot.storage.models import Order, OrderLine, Product, Supplier
+from tests.helpers import example
+
+Sessions = async_sessionmaker[AsyncSession]
+HEADER = example("orders_export.csv").decode().splitlines()[0]
+
+
+async def _suppliers(sessions: Sessions) -> None:
+    report = await run_import(sessions, "suppliers", example("suppliers.toml"))
+    assert report.ok
+
+
+def _csv(*rows: str, header: str = HEADER) -> bytes:
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def _row(
+    name: str = "#2001",
+    price: str = "10.00",
+    vendor: str = "Lumina Home",
+    paid: str = "2026-10-02 10:14:03 +0200",
+    sku: str = "LUM-X",
+) -> str:
+    """A row of the real export's 79 columns, with the fields a test changes."""
+    cells = [""] * len(HEADER.split(","))
+    columns = HEADER.split(",")
+    values = {
+        "Name": name,
+        "Email": "Client@Example.fr",
+        "Financial Status": "paid",
+        "Paid at": paid,
+        "Currency": "EUR",
+        "Total": price,
+        "Lineitem quantity": "1",
+        "Lineitem name": "Article",
+        "Lineitem price": price,
+        "Lineitem sku": sku,
+        "Shipping Zip": "75011",
+        "Vendor": vendor,
+    }
+    for column, value in values.items():
+        cells[columns.index(column)] = value
+    return ",".join(cells)
+
+
+async def test_the_example_export_is_imported(sessions: Sessions) -> None:
+    await _suppliers(sessions)
+    report = await run_import(sessions, "orders", example("orders_export.csv"))
+    assert report.ok and report.created == 7
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(OrderLine)) == 8
+        order = (await session.execute(select(Order).where(Order.name == "#1002"))).scalar_one()
+        assert order.total == Decimal("37.80")
+        assert order.email == "yanis.benali@example.fr"
+        assert order.shipping_zip == "31000"
+        assert order.paid_at == datetime(2026, 10, 20, 16, 40, 11, tzinfo=UTC)
+        lines = (
+            (
+                await session.execute(
+                    select(OrderLine)
+                    .where(OrderLine.order_id == order.id)
+                    .order_by(OrderLine.position)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert [(line.sku, line.price) for line in lines] == [
+            ("MF-TSHIRT-RIV-M-SAB", Decimal("24.90")),
+            ("MF-CAP-RIV", Decimal("12.90")),
+        ]
+        modaflex = (
+            await session.execute(select(Supplier).where(Supplier.code == "modaflex"))
+        ).scalar_one()
+        assert {line.supplier_id for line in lines} == {modaflex.id}
+        charger = (
+            await session.execute(select(OrderLine).where(OrderLine.sku == "SZ-CHARGER-20W"))
+        ).scalar_one()
+        assert charger.quantity == 2
+        brush = (
+            await session.execute(select(Product).where(Product.sku == "LUM-BRUSH-SET"))
+        ).scalar_one()
+        assert brush.category == "hygiene" and brush.name == "Set de pinceaux maquillage Velours"
+
+
+async def test_reimporting_the_same_file_changes_nothing(sessions: Sessions) -> None:
+    await _suppliers(sessions)
+    await run_import(sessions, "orders", example("orders_export.csv"))
+    again = await run_import(sessions, "orders", example("orders_export.csv"))
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 7)
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(OrderLine)) == 8
+
+
+async def test_a_corrected_file_updates_the_rows_it_names(sessions: Sessions) -> None:
+    await _suppliers(sessions)
+    await run_import(sessions, "orders", _csv(_row("#2001", "10.00"), _row("#2002", "20.00")))
+    report = await run_import(sessions, "orders", _csv(_row("#2001", "11.50")))
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
+    async with sessions() as session:
+        prices = dict(
+            (
+                await session.execute(
+                    select(OrderLine.sku, OrderLine.price).join(Order).where(Order.name == "#2001")
+                )
+            ).all()
+        )
+        assert prices == {"LUM-X": Decimal("11.50")}
+        assert await session.scalar(select(func.count()).select_from(Order)) == 2
+
+
+async def test_utf8_bom_and_an_older_export_with_fewer_columns(sessions: Sessions) -> None:
+    data = "\ufeffName,Email,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Shipping Zip\n#3001,a@b.fr,1,Tasse émaillée,9.90,MUG-1,13002\n"
+    report = await run_import(sessions, "orders", data.encode())
+    assert report.ok and report.created == 1
+    async with sessions() as session:
+        line = (await session.execute(select(OrderLine))).scalar_one()
+        assert (line.name, line.price, line.supplier_id) == (
+            "Tasse émaillée",
+            Decimal("9.90"),
+            None,
+        )
+
+
+async def test_bad_rows_are_reported_with_their_line_and_the_good_ones_imported(
+    sessions: Sessions,
+) -> None:
+    await _suppliers(sessions)
+    data = _csv(
+        _row("#2001"),
+        _row("#2002", price="douze"),
+        _row("#2003", paid="hier soir"),
+        _row("#2004", vendor="Inconnu SARL"),
+        _row("#2005"),
+    )
+    report = await run_import(sessions, "orders", data)
+    assert report.created == 2 and report.committed
+    reasons = {error.line: error.reason for error in report.rejected}
+    assert set(reasons) == {3, 4, 5}
+    assert "Lineitem price" in reasons[3] and "douze" in reasons[3]
+    assert "Paid at" in reasons[4]
+    assert "Inconnu SARL" in reasons[5]
+    async with sessions() as session:
+        names = set((await session.execute(select(Order.name))).scalars())
+        assert names == {"#2001", "#2005"}
+
+
+async def test_a_bad_line_rejects_its_whole_order(sessions: Sessions) -> None:
+    await _suppliers(sessions)
+    report = await run_import(sessions, "orders", _csv(_row("#2001"), _row("#2001", price="-3")))
+    assert [error.line for error in report.rejected] == [2, 3]
+    assert report.created == 0
+
+
+async def test_strict_imports_nothing_when_a_row_is_bad(sessions: Sessions) -> None:
+    await _suppliers(sessions)
+    report = await run_import(
+        sessions, "orders", _csv(_row("#2001"), _row("#2002", price="x")), strict=True
+    )
+    assert not report.committed and len(report.rejected) == 1
+    assert "rien n'a été importé" in "\n".join(report.lines())
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+async def test_files_that_are_not_an_orders_export(sessions: Sessions) -> None:
+    empty = await run_import(sessions, "orders", b"")
+    assert empty.file_error == "le fichier est vide."
+    toml = await run_import(sessions, "orders", example("suppliers.toml"))
+    assert toml.file_error is not None and "colonne(s) manquante(s)" in toml.file_error
+    assert "returnbot import suppliers" in toml.file_error
+    missing = await run_import(sessions, "orders", b"Name,Email\n#1,a@b.fr\n")
+    assert missing.file_error is not None and "Lineitem price" in missing.file_error
+    binary = await run_import(sessions, "orders", b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert binary.file_error is not None
+    latin1 = await run_import(
+        sessions, "orders", "Name,Lineitem name,Lineitem price\n#1,Tasse é,1\n".encode("latin-1")
+    )
+    assert latin1.file_error is not None and "UTF-8" in latin1.file_error

@@ -1,0 +1,112 @@
+"""Importing suppliers.toml: shop settings, versioned supplier policies, product categories."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.importers import run_import
+from bot.storage.models import AuditEntry, Product, ShopSettings, Supplier, SupplierPolicyVersion
+from tests.helpers import example
+
+Sessions = async_sessionmaker[AsyncSession]
+TOML = example("suppliers.toml").decode()
+
+
+async def _versions(session: AsyncSession, code: str) -> list[SupplierPolicyVersion]:
+    result = await session.execute(
+        select(SupplierPolicyVersion)
+        .join(Supplier)
+        .where(Supplier.code == code)
+        .order_by(SupplierPolicyVersion.version)
+    )
+    return list(result.scalars())
+
+
+async def test_the_example_file_is_imported(sessions: Sessions) -> None:
+    report = await run_import(sessions, "suppliers", TOML.encode())
+    assert report.ok and report.created == 6  # shop, 3 suppliers, 2 products
+    async with sessions() as session:
+        shop = await session.get(ShopSettings, 1)
+        assert shop is not None
+        assert (shop.name, shop.window_margin_days) == ("Maison Lumière", 5)
+        assert shop.keep_item_max_value == Decimal("15.00")
+        assert shop.escalate_above_value == Decimal("150.00")
+        assert shop.fallback_return_address.startswith("Maison Lumière — Service retours")
+        [sz] = await _versions(session, "shenzhen-gadgets")
+        assert (sz.version, sz.window_days, sz.returns_practical) == (1, 20, False)
+        assert sz.accepts_customer_side_returns is False
+        vendors = set((await session.execute(select(Supplier.vendor))).scalars())
+        assert vendors == {"Lumina Home", "ModaFlex", "SZ Gadgets"}
+        categories = dict((await session.execute(select(Product.sku, Product.category))).all())
+        assert categories == {"LUM-BRUSH-SET": "hygiene", "MF-TSHIRT-PERSO": "custom_made"}
+
+
+async def test_reimport_is_idempotent_and_a_policy_change_makes_a_new_version(
+    sessions: Sessions,
+) -> None:
+    await run_import(sessions, "suppliers", TOML.encode())
+    again = await run_import(sessions, "suppliers", TOML.encode())
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 6)
+    changed = TOML.replace("window_days = 25", "window_days = 21")
+    report = await run_import(sessions, "suppliers", changed.encode(), actor="cli")
+    assert report.updated == 1
+    async with sessions() as session:
+        versions = await _versions(session, "modaflex")
+        assert [(v.version, v.window_days) for v in versions] == [(1, 25), (2, 21)]
+        assert versions[1].changed_by == "cli"
+        audit = (
+            (
+                await session.execute(
+                    select(AuditEntry)
+                    .where(AuditEntry.entity_id == "modaflex")
+                    .order_by(AuditEntry.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert audit[-1].before is not None and audit[-1].before["window_days"] == 25
+        assert audit[-1].after is not None and audit[-1].after["window_days"] == 21
+
+
+async def test_bad_entries_are_reported_with_their_line(sessions: Sessions) -> None:
+    broken = (
+        TOML.replace(
+            'customer_side_return_paid_by = "customer"   # customer | shop',
+            'customer_side_return_paid_by = "client"',
+            1,
+        )
+        .replace("window_days = 20", 'window_days = "vingt"')
+        .replace('category = "custom_made"', 'category = "sur_mesure"')
+    )
+    report = await run_import(sessions, "suppliers", broken.encode())
+    lines = TOML.splitlines()
+    supplier_lines = [n for n, line in enumerate(lines, start=1) if line.strip() == "[[suppliers]]"]
+    product_lines = [n for n, line in enumerate(lines, start=1) if line.strip() == "[[products]]"]
+    reasons = {error.line: error.reason for error in report.rejected}
+    assert set(reasons) == {supplier_lines[0], supplier_lines[2], product_lines[1]}
+    assert "customer_side_return_paid_by" in reasons[supplier_lines[0]]
+    assert "window_days" in reasons[supplier_lines[2]]
+    assert "sur_mesure" in reasons[product_lines[1]]
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Supplier)) == 1
+
+
+async def test_not_a_toml_file(sessions: Sessions) -> None:
+    report = await run_import(sessions, "suppliers", example("orders_export.csv"))
+    assert report.file_error is not None and "TOML" in report.file_error
+    assert "returnbot import orders" in report.file_error
+    empty = await run_import(sessions, "suppliers", b"   \n")
+    assert empty.file_error == "le fichier est vide."
+    other = await run_import(sessions, "suppliers", b'title = "x"\n')
+    assert other.file_error is not None and "[shop]" in other.file_error
+
+
+async def test_shop_section_errors_name_the_field(sessions: Sessions) -> None:
+    broken = TOML.replace('keep_item_max_value = "15.00"', "keep_item_max_value = true")
+    report = await run_import(sessions, "suppliers", broken.encode(), strict=True)
+    assert not report.committed
+    assert "keep_item_max_value" in report.rejected[0].reason

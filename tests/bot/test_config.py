@@ -1,0 +1,105 @@
+"""Settings: defaults, every variable's validation, and the one-line error with exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_API_BASE_URL, ConfigurationError, load_settings
+from tests.helpers import returnbot
+
+ALL_VARIABLES = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "DATABASE_URL",
+    "RETURNBOT_DATA_DIR",
+    "RETURNBOT_ADMIN_IDS",
+    "RETURNBOT_AGENT_CHAT_ID",
+    "RETURNBOT_WEBHOOK_URL",
+    "RETURNBOT_WEBHOOK_SECRET",
+    "RETURNBOT_WEBHOOK_LISTEN",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ALL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults_use_sqlite_in_the_data_folder(tmp_path: Path) -> None:
+    settings = load_settings()
+    assert settings.telegram_bot_token is None
+    assert settings.telegram_api_base_url == DEFAULT_API_BASE_URL
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'returnbot.db'}"
+    assert settings.admin_ids == ()
+    assert settings.agent_chat_id is None
+    assert settings.webhook_url is None
+
+
+def test_values_are_read_and_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:ABC-def_ghi")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://root@127.0.0.1:5432/shop")
+    monkeypatch.setenv("RETURNBOT_ADMIN_IDS", " 12, 34 ")
+    monkeypatch.setenv("RETURNBOT_AGENT_CHAT_ID", "-1001234567890")
+    settings = load_settings()
+    assert settings.database_url == "postgresql+asyncpg://root@127.0.0.1:5432/shop"
+    assert settings.admin_ids == (12, 34)
+    assert settings.agent_chat_id == -1001234567890
+    assert settings.api_url("getMe") == "http://127.0.0.1:8081/bot123456:ABC-def_ghi/getMe"
+    assert settings.file_url("photos/a.jpg") == (
+        "http://127.0.0.1:8081/file/bot123456:ABC-def_ghi/photos/a.jpg"
+    )
+
+
+def test_dotenv_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("RETURNBOT_ADMIN_IDS=42\n", encoding="utf-8")
+    assert load_settings().admin_ids == (42,)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TELEGRAM_BOT_TOKEN", "not a token"),
+        ("TELEGRAM_API_BASE_URL", "ftp://example"),
+        ("DATABASE_URL", "mysql://root@localhost/shop"),
+        ("RETURNBOT_ADMIN_IDS", "12,abc"),
+        ("RETURNBOT_AGENT_CHAT_ID", "le-groupe"),
+        ("RETURNBOT_WEBHOOK_URL", "pas une adresse"),
+        ("RETURNBOT_WEBHOOK_LISTEN", "0.0.0.0:99999"),
+    ],
+)
+def test_a_bad_value_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=name):
+        load_settings()
+
+
+def test_webhook_needs_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETURNBOT_WEBHOOK_URL", "https://shop.example/telegram")
+    with pytest.raises(ConfigurationError, match="RETURNBOT_WEBHOOK_SECRET"):
+        load_settings()
+    monkeypatch.setenv("RETURNBOT_WEBHOOK_SECRET", "bad secret!")
+    with pytest.raises(ConfigurationError, match="RETURNBOT_WEBHOOK_SECRET"):
+        load_settings()
+
+
+def test_secrets_are_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:secret value")
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    assert "secret value" not in str(caught.value)
+
+
+def test_the_program_stops_with_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    result = returnbot("db", "upgrade", env={"RETURNBOT_ADMIN_IDS": "douze"}, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "RETURNBOT_ADMIN_IDS" in lines[0]
+    assert "Traceback" not in result.stderr

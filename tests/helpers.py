@@ -1,0 +1,49 @@
+"""Test data factories shared by the tests: the example shop and broken variants of its files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.demo import demo_file
+from bot.importers import ImportReport, run_import
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def example(name: str) -> bytes:
+    """An example file of the shop (identical to ../shared/examples), as bytes."""
+    return demo_file(name)
+
+
+async def load_example_shop(sessions: async_sessionmaker[AsyncSession]) -> list[ImportReport]:
+    """The example shop with its real dates (the decision vectors are written against them)."""
+    return [
+        await run_import(sessions, "suppliers", example("suppliers.toml"), strict=True),
+        await run_import(sessions, "orders", example("orders_export.csv"), strict=True),
+        await run_import(sessions, "shipments", example("shipments.csv"), strict=True),
+    ]
+
+
+def returnbot(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """Runs the real `returnbot` command line in a child process."""
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("RETURNBOT_", "TELEGRAM_"))
+    }
+    full_env.pop("DATABASE_URL", None)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=full_env,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
