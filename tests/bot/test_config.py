@@ -103,3 +103,14 @@ def test_the_program_stops_with_one_line_and_exit_code_2(tmp_path: Path) -> None
     assert len(lines) == 1
     assert "RETURNBOT_ADMIN_IDS" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_env_example_documents_every_variable_and_loads(tmp_path: Path) -> None:
+    from tests.helpers import ROOT
+
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for name in ALL_VARIABLES:
+        assert f"\n{name}=" in text, name
+    (tmp_path / ".env").write_text(text, encoding="utf-8")
+    settings = load_settings()
+    assert settings.telegram_bot_token is None and settings.admin_ids == ()
