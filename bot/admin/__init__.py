@@ -1,0 +1,1 @@
+"""What the shop owner does from Telegram: supplier policies, the shop window, statistics."""
