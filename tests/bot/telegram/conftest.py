@@ -1,0 +1,34 @@
+"""Fixtures of the Telegram tests: the loopback Bot API server and a client pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from telegram import Bot
+
+from bot.config import Settings, load_settings
+from bot.telegram.client import build_bot
+from tests.bot.telegram.fake_bot_api import FakeBotApi
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
+    return load_settings(
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        RETURNBOT_DATA_DIR=tmp_path,
+    )
+
+
+@pytest.fixture
+async def bot(settings: Settings) -> AsyncIterator[Bot]:
+    async with build_bot(settings, poll_timeout=1) as client:
+        yield client

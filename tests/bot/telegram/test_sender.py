@@ -1,0 +1,147 @@
+"""The sender: outbox rows reach the customer in order, through faults, and are marked as sent."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot
+
+from bot.storage.models import Customer, OutboxMessage
+from bot.telegram.pacing import Limits
+from bot.telegram.sender import ABANDONED, Sender
+from bot.telegram.writes import WriteGate
+from tests.bot.telegram.fake_bot_api import FakeBotApi, Faults, eventually
+
+FAST = Limits(overall_per_second=200, private_per_second=50, private_burst=5)
+
+
+async def _queue(
+    sessions: async_sessionmaker[AsyncSession], chat_id: int, payloads: Sequence[dict[str, Any]]
+) -> None:
+    async with sessions.begin() as session:
+        session.add_all(
+            OutboxMessage(channel="telegram", chat_id=str(chat_id), payload=payload)
+            for payload in payloads
+        )
+
+
+async def _outbox(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
+    async with sessions() as session:
+        return list((await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all())
+
+
+@asynccontextmanager
+async def _running(
+    bot: Bot, sessions: async_sessionmaker[AsyncSession], url: str, tmp_path: Path, limits: Limits
+) -> AsyncIterator[Sender]:
+    sender = Sender(bot, sessions, WriteGate(url), data_dir=tmp_path, limits=limits)
+    task = asyncio.create_task(sender.run())
+    try:
+        yield sender
+    finally:
+        await sender.drain(grace=2)
+        task.cancel()
+
+
+async def test_pending_replies_go_out_in_order_with_their_buttons(
+    api: FakeBotApi, bot: Bot, sessions: async_sessionmaker[AsyncSession], database_url: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    await _queue(sessions, 11, [{"text": "Bonjour <b>Camille</b>"}, {"text": "Deux"}])
+    await _queue(sessions, 12, [{"text": "Quel motif ?", "choices": [["damaged", "Cassé"], ["wrong_item", "Pas le bon article"]]}])  # fmt: skip
+    async with _running(bot, sessions, database_url, tmp_path, Limits()):
+        await eventually(lambda: len(api.sent(11)) == 2 and len(api.sent(12)) == 1)
+        await eventually(lambda: _all_sent(sessions))
+    assert [m.text for m in api.sent(11)] == ["Bonjour <b>Camille</b>", "Deux"]
+    assert api.sent(11)[0].params["parse_mode"] == "HTML"
+    question = api.sent(12)[0]
+    outbox_id = (await _outbox(sessions))[2].id
+    assert question.buttons == [
+        ("Cassé", f"c:{outbox_id}:0"),
+        ("Pas le bon article", f"c:{outbox_id}:1"),
+    ]
+
+
+async def test_every_reply_arrives_in_order_despite_429_and_502(
+    api: FakeBotApi, bot: Bot, sessions: async_sessionmaker[AsyncSession], database_url: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    api.faults = Faults(share_429=0.1, retry_after=1, share_502=0.2)
+    chats = range(21, 27)
+    for chat in chats:
+        await _queue(sessions, chat, [{"text": f"{chat} message {n}"} for n in range(5)])
+    async with _running(bot, sessions, database_url, tmp_path, FAST):
+        await eventually(lambda: _all_sent(sessions), within=60)
+    for chat in chats:
+        assert [m.text for m in api.sent(chat)] == [f"{chat} message {n}" for n in range(5)]
+    rows = await _outbox(sessions)
+    assert any(row.attempts > 0 for row in rows), "the faults were not exercised"
+
+
+async def test_a_customer_who_blocked_the_bot_is_marked_and_no_longer_sent_to(
+    api: FakeBotApi, bot: Bot, sessions: async_sessionmaker[AsyncSession], database_url: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    async with sessions.begin() as session:
+        session.add_all(
+            [Customer(channel="telegram", external_id=str(c), first_name="A") for c in (31, 32)]
+        )
+    api.block(31)
+    await _queue(sessions, 31, [{"text": "un"}, {"text": "deux"}])
+    await _queue(sessions, 32, [{"text": "pour 32"}])
+    async with _running(bot, sessions, database_url, tmp_path, FAST) as sender:
+        await eventually(lambda: len(api.sent(32)) == 1)
+        await eventually(lambda: _blocked(sessions, "31"))
+        await _queue(sessions, 31, [{"text": "trois"}])
+        sender.wake()
+        await eventually(lambda: _abandoned(sessions, 3))
+    attempts = [c for c in api.calls("sendMessage") if c[1]["chat_id"] == 31]
+    assert len(attempts) == 1
+    assert not await _blocked(sessions, "32")
+
+
+async def test_a_message_telegram_rejects_is_set_aside_and_the_next_ones_go(
+    api: FakeBotApi, bot: Bot, sessions: async_sessionmaker[AsyncSession], database_url: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    await _queue(sessions, 41, [{"text": "un"}, {"text": "  "}, {"text": "trois"}])
+    async with _running(bot, sessions, database_url, tmp_path, FAST):
+        await eventually(lambda: len(api.sent(41)) == 2)
+        await eventually(lambda: _abandoned(sessions, 1))
+    assert [m.text for m in api.sent(41)] == ["un", "trois"]
+
+
+async def test_a_reply_with_a_photo_uploads_it_with_the_text_as_caption(
+    api: FakeBotApi, bot: Bot, sessions: async_sessionmaker[AsyncSession], database_url: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    image = b"\x89PNG fake image bytes"
+    (tmp_path / "label.png").write_bytes(image)
+    await _queue(sessions, 51, [{"text": "Votre étiquette", "photo": "label.png"}])
+    async with _running(bot, sessions, database_url, tmp_path, FAST):
+        await eventually(lambda: len(api.sent(51)) == 1)
+    sent = api.sent(51)[0]
+    assert (sent.method, sent.text) == ("sendPhoto", "Votre étiquette")
+    assert sent.upload_sha256 == hashlib.sha256(image).hexdigest()
+
+
+async def _all_sent(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    return all(row.sent_at is not None for row in await _outbox(sessions))
+
+
+async def _abandoned(sessions: async_sessionmaker[AsyncSession], count: int) -> bool:
+    rows = await _outbox(sessions)
+    return sum(1 for row in rows if (row.last_error or "").startswith(ABANDONED)) == count
+
+
+async def _blocked(sessions: async_sessionmaker[AsyncSession], external_id: str) -> bool:
+    async with sessions() as session:
+        customer = await session.scalar(select(Customer).where(Customer.external_id == external_id))
+    return customer is not None and customer.blocked_at is not None
