@@ -1,0 +1,186 @@
+"""Handling the recorded updates: one chat in order, one at a time; different chats side by side.
+
+Each update is handled in one transaction that starts by claiming the inbox row
+(`handled_at` set where it was still empty) and goes on with the engine's state change and its outbox
+rows: all of it commits, or none of it does. A crash before the commit leaves the row unclaimed, and
+it is handled again on the next start; a claimed row is never handled twice. Claiming first also
+makes the transaction a writer from its first statement, which SQLite needs to stay consistent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections import deque
+from collections.abc import Callable
+from typing import Generic, Protocol, TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.base import utcnow
+from bot.storage.models import InboxUpdate
+from bot.telegram.inbox import CHANNEL
+from bot.telegram.writes import WriteGate, with_retries
+
+log = logging.getLogger(__name__)
+
+P = TypeVar("P")
+NO_CHAT = ""
+
+
+class UpdateHandler(Protocol[P]):
+    """What the dispatcher runs for each update, in three steps."""
+
+    async def prepare(self, update: InboxUpdate) -> P:
+        """Outside any transaction: slow work such as downloading a photo (safe to repeat)."""
+        ...
+
+    async def handle(self, session: AsyncSession, update: InboxUpdate, prepared: P) -> None:
+        """Inside the update's transaction: the state change and its outbox rows."""
+        ...
+
+    async def handled(self, update: InboxUpdate, prepared: P) -> None:
+        """After the commit (or the failure): courtesies such as answering a callback query."""
+        ...
+
+
+class Dispatcher(Generic[P]):
+    """Feeds unhandled inbox rows to chat lanes until cancelled; `wake()` after recording."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        gate: WriteGate,
+        handler: UpdateHandler[P],
+        *,
+        on_committed: Callable[[], None] = lambda: None,
+        concurrency: int = 16,
+        poll_interval: float = 2.0,
+    ) -> None:
+        self._sessions = sessions
+        self._gate = gate
+        self._handler = handler
+        self._on_committed = on_committed
+        self._slots = asyncio.Semaphore(concurrency)
+        self._poll_interval = poll_interval
+        self._wakeup = asyncio.Event()
+        self._queues: dict[str, deque[int]] = {}
+        self._lanes: dict[str, asyncio.Task[None]] = {}
+        self._known: set[int] = set()
+        self._stopping = False
+        self.handled_count = 0
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Picks up unhandled rows: at start (what a crash left), on wake, and now and then."""
+        while not self._stopping:
+            self._wakeup.clear()
+            await with_retries(self._fetch, what="reading the inbox")
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+            except TimeoutError:
+                continue
+
+    async def drain(self, grace: float) -> None:
+        """Stops taking updates; lets the ones being handled finish for up to `grace` seconds."""
+        self._stopping = True
+        self._wakeup.set()
+        lanes = list(self._lanes.values())
+        if lanes:
+            _done, pending = await asyncio.wait(lanes, timeout=grace)
+            for lane in pending:
+                lane.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _fetch(self) -> None:
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(InboxUpdate.id, InboxUpdate.chat_id)
+                    .where(InboxUpdate.channel == CHANNEL, InboxUpdate.handled_at.is_(None))
+                    .order_by(InboxUpdate.id)
+                )
+            ).all()
+        for row in rows:
+            if row.id in self._known:
+                continue
+            self._known.add(row.id)
+            chat = row.chat_id or NO_CHAT
+            self._queues.setdefault(chat, deque()).append(row.id)
+            if chat not in self._lanes:
+                self._lanes[chat] = asyncio.create_task(self._lane(chat), name=f"chat-{chat}")
+
+    async def _lane(self, chat: str) -> None:
+        queue = self._queues[chat]
+        try:
+            while queue and not self._stopping:
+                inbox_id = queue[0]
+                async with self._slots:
+                    await self._handle_one(inbox_id)
+                queue.popleft()
+                self._known.discard(inbox_id)
+        finally:
+            del self._lanes[chat]
+            if not queue:
+                del self._queues[chat]
+            elif not self._stopping:
+                self._lanes[chat] = asyncio.create_task(self._lane(chat), name=f"chat-{chat}")
+
+    async def _handle_one(self, inbox_id: int) -> None:
+        async with self._sessions() as session:
+            row = await session.get(InboxUpdate, inbox_id)
+        if row is None or row.handled_at is not None:
+            return
+        prepared: P | None = None
+        try:
+            prepared = await self._handler.prepare(row)
+            committed = await with_retries(
+                lambda: self._in_transaction(row, prepared), what=f"handling update {row.update_id}"
+            )
+        except Exception:
+            log.exception("update %s (chat %s) could not be handled", row.update_id, row.chat_id)
+            committed = await self._set_aside(row, traceback.format_exc())
+        if committed:
+            self.handled_count += 1
+            self._on_committed()
+        if prepared is not None:
+            try:
+                await self._handler.handled(row, prepared)
+            except Exception:
+                log.exception("after update %s", row.update_id)
+
+    async def _in_transaction(self, row: InboxUpdate, prepared: P) -> bool:
+        async with self._gate.turn(), self._sessions.begin() as session:
+            if not await _claim(session, row.id):
+                return False
+            await self._handler.handle(session, row, prepared)
+            return True
+
+    async def _set_aside(self, row: InboxUpdate, error: str) -> bool:
+        """A failing update is marked with its error, so that it does not fail again and again."""
+
+        async def mark() -> bool:
+            async with self._gate.turn(), self._sessions.begin() as session:
+                claimed = await _claim(session, row.id)
+                if claimed:
+                    await session.execute(
+                        update(InboxUpdate)
+                        .where(InboxUpdate.id == row.id)
+                        .values(error=error[-4000:])
+                    )
+                return claimed
+
+        return await with_retries(mark, what="setting an update aside")
+
+
+async def _claim(session: AsyncSession, inbox_id: int) -> bool:
+    result = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.id == inbox_id, InboxUpdate.handled_at.is_(None))
+        .values(handled_at=utcnow())
+    )
+    return bool(getattr(result, "rowcount", 0))

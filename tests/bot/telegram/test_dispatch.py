@@ -1,0 +1,133 @@
+"""The dispatcher: every recorded update handled exactly once, in order per chat, chats side by side."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.models import InboxUpdate, OutboxMessage
+from bot.telegram.dispatch import Dispatcher
+from bot.telegram.inbox import record_updates
+from bot.telegram.writes import WriteGate
+from tests.bot.telegram.fake_bot_api import eventually
+
+
+class EchoHandler:
+    """A stand-in for the conversation engine: answers each text with an outbox row."""
+
+    def __init__(self, slow_chat: str | None = None, failing_text: str | None = None) -> None:
+        self.slow_chat = slow_chat
+        self.failing_text = failing_text
+        self.seen: list[tuple[str | None, str]] = []
+        self.after: list[int] = []
+
+    async def prepare(self, update: InboxUpdate) -> str:
+        if update.chat_id == self.slow_chat:
+            await asyncio.sleep(0.5)
+        return str(update.payload["message"]["text"])
+
+    async def handle(self, session: AsyncSession, update: InboxUpdate, prepared: str) -> None:
+        session.add(
+            OutboxMessage(
+                channel="telegram",
+                chat_id=update.chat_id or "",
+                payload={"text": f"écho : {prepared}"},
+                inbox_id=update.id,
+            )
+        )
+        await session.flush()
+        if prepared == self.failing_text:
+            raise RuntimeError("the engine failed")
+        self.seen.append((update.chat_id, prepared))
+
+    async def handled(self, update: InboxUpdate, prepared: str) -> None:
+        self.after.append(update.update_id)
+
+
+async def _updates(
+    sessions: async_sessionmaker[AsyncSession], database_url: str, *messages: tuple[int, str]
+) -> None:
+    await record_updates(
+        sessions,
+        WriteGate(database_url),
+        [
+            {
+                "update_id": n,
+                "message": {"message_id": n, "date": 0, "chat": {"id": chat}, "text": text},
+            }
+            for n, (chat, text) in enumerate(messages, start=100)
+        ],
+    )
+
+
+@asynccontextmanager
+async def _dispatching(
+    sessions: async_sessionmaker[AsyncSession], database_url: str, handler: EchoHandler
+) -> AsyncIterator[Dispatcher[str]]:
+    dispatcher = Dispatcher(sessions, WriteGate(database_url), handler)
+    task = asyncio.create_task(dispatcher.run())
+    try:
+        yield dispatcher
+    finally:
+        await dispatcher.drain(grace=2)
+        task.cancel()
+
+
+async def _rows(sessions: async_sessionmaker[AsyncSession]) -> list[InboxUpdate]:
+    async with sessions() as session:
+        return list((await session.scalars(select(InboxUpdate).order_by(InboxUpdate.id))).all())
+
+
+async def _outbox_texts(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    async with sessions() as session:
+        rows = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        return [row.payload["text"] for row in rows]
+
+
+async def _all_handled(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    return all(row.handled_at is not None for row in await _rows(sessions))
+
+
+async def test_updates_left_by_a_crash_are_handled_once_in_order_per_chat(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    await _updates(sessions, database_url, (1, "a1"), (2, "b1"), (1, "a2"), (2, "b2"), (1, "a3"))
+    handler = EchoHandler()
+    async with _dispatching(sessions, database_url, handler):
+        await eventually(lambda: _all_handled(sessions))
+    assert [text for chat, text in handler.seen if chat == "1"] == ["a1", "a2", "a3"]
+    assert [text for chat, text in handler.seen if chat == "2"] == ["b1", "b2"]
+    assert sorted(await _outbox_texts(sessions)) == sorted(
+        f"écho : {t}" for t in ("a1", "b1", "a2", "b2", "a3")
+    )
+    async with _dispatching(sessions, database_url, handler):  # a restart handles nothing again
+        await asyncio.sleep(0.2)
+    assert len(handler.seen) == 5
+
+
+async def test_a_slow_chat_does_not_hold_up_the_others(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    await _updates(sessions, database_url, (1, "lent"), (2, "rapide"))
+    handler = EchoHandler(slow_chat="1")
+    async with _dispatching(sessions, database_url, handler):
+        await eventually(lambda: _all_handled(sessions))
+    assert [text for _chat, text in handler.seen] == ["rapide", "lent"]
+
+
+async def test_a_failing_update_is_set_aside_without_its_replies_and_the_chat_goes_on(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    await _updates(sessions, database_url, (1, "un"), (1, "boum"), (1, "trois"))
+    handler = EchoHandler(failing_text="boum")
+    async with _dispatching(sessions, database_url, handler):
+        await eventually(lambda: _all_handled(sessions))
+    assert await _outbox_texts(sessions) == ["écho : un", "écho : trois"]
+    failed = [row for row in await _rows(sessions) if row.error]
+    assert [row.payload["message"]["text"] for row in failed] == ["boum"]
+    assert "the engine failed" in (failed[0].error or "")
+    assert handler.after == [100, 101, 102]
