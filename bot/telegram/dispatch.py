@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.base import utcnow
 from bot.storage.models import InboxUpdate
+from bot.telegram.errors import is_transient
 from bot.telegram.inbox import CHANNEL
 from bot.telegram.writes import WriteGate, with_retries
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 P = TypeVar("P")
 NO_CHAT = ""
+PREPARE_ATTEMPTS = 5
 
 
 class UpdateHandler(Protocol[P]):
@@ -137,7 +139,7 @@ class Dispatcher(Generic[P]):
             return
         prepared: P | None = None
         try:
-            prepared = await self._handler.prepare(row)
+            prepared = await self._prepare(row)
             committed = await with_retries(
                 lambda: self._in_transaction(row, prepared), what=f"handling update {row.update_id}"
             )
@@ -152,6 +154,18 @@ class Dispatcher(Generic[P]):
                 await self._handler.handled(row, prepared)
             except Exception:
                 log.exception("after update %s", row.update_id)
+
+    async def _prepare(self, row: InboxUpdate) -> P:
+        """Network hiccups while preparing (a photo download) are waited out, a few times."""
+        for attempt in range(1, PREPARE_ATTEMPTS + 1):
+            try:
+                return await self._handler.prepare(row)
+            except Exception as error:
+                if attempt == PREPARE_ATTEMPTS or not is_transient(error):
+                    raise
+                log.warning("update %s: %s; trying again", row.update_id, error)
+                await asyncio.sleep(min(0.5 * 2**attempt, 10.0))
+        raise AssertionError("unreachable")
 
     async def _in_transaction(self, row: InboxUpdate, prepared: P) -> bool:
         async with self._gate.turn(), self._sessions.begin() as session:

@@ -210,12 +210,16 @@ class Sender:
                 chat_id, payload["copy_from_chat_id"], int(payload["copy_message_id"]), **extra
             )
             return
-        photo = self._media_path(payload.get("photo"))
-        if photo is not None:
+        for kind in ("photo", "document"):
+            media = self._media_path(payload.get(kind))
+            if media is None:
+                continue
             caption = text if len(text) <= CAPTION_LIMIT else None
-            await self._bot.send_photo(
+            send = self._bot.send_photo if kind == "photo" else self._bot.send_document
+            await send(
                 chat_id,
-                photo.read_bytes(),
+                await asyncio.to_thread(media.read_bytes),
+                filename=media.name,
                 caption=caption,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup if caption is not None else None,

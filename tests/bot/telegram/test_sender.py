@@ -118,18 +118,27 @@ async def test_a_message_telegram_rejects_is_set_aside_and_the_next_ones_go(
     assert [m.text for m in api.sent(41)] == ["un", "trois"]
 
 
-async def test_a_reply_with_a_photo_uploads_it_with_the_text_as_caption(
+async def test_a_reply_with_a_photo_or_a_document_uploads_it_with_the_text_as_caption(
     api: FakeBotApi, bot: Bot, sessions: async_sessionmaker[AsyncSession], database_url: str,
     tmp_path: Path,
 ) -> None:  # fmt: skip
     image = b"\x89PNG fake image bytes"
     (tmp_path / "label.png").write_bytes(image)
-    await _queue(sessions, 51, [{"text": "Votre étiquette", "photo": "label.png"}])
+    (tmp_path / "label.pdf").write_bytes(b"%PDF-1.4 label")
+    await _queue(
+        sessions,
+        51,
+        [
+            {"text": "Votre photo", "photo": "label.png"},
+            {"text": "Votre étiquette", "photo": None, "document": str(tmp_path / "label.pdf")},
+        ],
+    )
     async with _running(bot, sessions, database_url, tmp_path, FAST):
-        await eventually(lambda: len(api.sent(51)) == 1)
-    sent = api.sent(51)[0]
-    assert (sent.method, sent.text) == ("sendPhoto", "Votre étiquette")
-    assert sent.upload_sha256 == hashlib.sha256(image).hexdigest()
+        await eventually(lambda: len(api.sent(51)) == 2)
+    photo, document = api.sent(51)
+    assert (photo.method, photo.text) == ("sendPhoto", "Votre photo")
+    assert photo.upload_sha256 == hashlib.sha256(image).hexdigest()
+    assert (document.method, document.text) == ("sendDocument", "Votre étiquette")
 
 
 async def _all_sent(sessions: async_sessionmaker[AsyncSession]) -> bool:
