@@ -1,0 +1,449 @@
+"""The steps of the customer journey: one callback per step, named after it, and the conditions.
+
+`Journey` is the model the shared machine of `flows.conversation` drives. It holds one conversation's
+state, what it has learnt (`Facts`) and the world the shell looked up; each step appends `Reply`
+values. Nothing here reads a clock, a database or a channel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.conversation_world import Button, Facts, Item, Parcel, Reply, World
+from flows.decision import decide
+from flows.facts import (
+    CONVERSATION_HANDOVER_FLAGS,
+    REASONS,
+    CaseFacts,
+    Decision,
+    Reason,
+    side_of,
+)
+from flows.understanding import Heard
+
+REASON_BUTTONS = tuple(Button(f"reason:{code}", f"reason.{code}") for code in REASONS)
+MAX_MISSES = 3
+
+
+class Journey:
+    """One conversation as the machine sees it."""
+
+    state: str
+
+    def __init__(self, state: str, facts: Facts, misses: int, world: World) -> None:
+        self.state = state
+        self.facts = facts
+        self.misses = misses
+        self.world = world
+        self.heard = Heard()
+        self.replies: list[Reply] = []
+
+    # What is known
+
+    @property
+    def parcel(self) -> Parcel | None:
+        number = self.facts.tracking_number
+        return self.world.parcels.get(number) if number else None
+
+    @property
+    def item(self) -> Item | None:
+        parcel = self.parcel
+        return parcel.item(self.facts.line_id) if parcel and self.facts.owner_verified else None
+
+    def decision(self) -> Decision | None:
+        """The policy engine's decision, once the reason and the item are known."""
+        item, parcel, reason = self.item, self.parcel, self.facts.reason
+        if item is None or parcel is None or reason is None:
+            return None
+        if item.policy is None or self.world.shop is None:
+            return None
+        facts = CaseFacts(
+            reason=_reason(reason),
+            price=item.price,
+            category=item.category,
+            today=self.world.today,
+            delivered_on=parcel.delivered_on,
+            seal_intact=self.facts.seal_intact,
+            last_parcel_delivered_on=parcel.last_parcel_delivered_on,
+            handover_flags=frozenset(self.facts.handover_reasons) & CONVERSATION_HANDOVER_FLAGS,
+        )
+        return decide(facts, item.policy, self.world.shop)
+
+    # Conditions of the transitions
+
+    def knows_reason(self) -> bool:
+        return self.facts.reason is not None
+
+    def knows_parcel(self) -> bool:
+        return self.parcel is not None
+
+    def owner_verified(self) -> bool:
+        return self.facts.owner_verified
+
+    def knows_item(self) -> bool:
+        return self.item is not None
+
+    def item_has_open_case(self) -> bool:
+        return self.item is not None and self.item.open_case is not None
+
+    def seal_question_applies(self) -> bool:
+        item, reason = self.item, self.facts.reason
+        return (
+            item is not None
+            and item.category == "hygiene"
+            and reason is not None
+            and side_of(_reason(reason)) == "customer"
+            and self.facts.seal_intact is None
+        )
+
+    def photos_wanted(self) -> bool:
+        if self.facts.reason == "not_received" or self.facts.photos_settled:
+            return False
+        decision = self.decision()
+        return decision is None or bool(decision.options)
+
+    def needs_agent(self) -> bool:
+        decision = self.decision()
+        return decision is None or decision.handover
+
+    def has_options(self) -> bool:
+        decision = self.decision()
+        return decision is not None and bool(decision.options)
+
+    def withdrawal_requested(self) -> bool:
+        return self.facts.withdrawal and self._refund_is_withdrawal()
+
+    def chose_withdrawal(self) -> bool:
+        return self.facts.option == "refund" and self._refund_is_withdrawal()
+
+    def chose_new_variant(self) -> bool:
+        return self.facts.reason == "size_color" and self.facts.option in (
+            "exchange",
+            "keep_and_replace",
+        )
+
+    def withdrawal_confirmed(self) -> bool:
+        return self.facts.withdrawal_answer is True
+
+    def third_miss(self) -> bool:
+        return self.misses + 1 >= MAX_MISSES
+
+    def _refund_is_withdrawal(self) -> bool:
+        decision = self.decision()
+        return (
+            decision is not None
+            and decision.window == "withdrawal"
+            and "refund" in decision.options
+        )
+
+    # The steps: each asks its question when the journey enters it
+
+    def ask_reason(self) -> None:
+        """Asks why the customer wants to return the item."""
+        self.say("ask_reason", (*REASON_BUTTONS, Button("withdraw", "withdraw")))
+
+    def ask_tracking(self) -> None:
+        """Asks for the tracking number of the parcel received."""
+        self.say("ask_tracking", reason=self.facts.reason)
+
+    def ask_ownership(self) -> None:
+        """Asks for the order's postcode or e-mail before showing anything of the order."""
+        self.say("ask_ownership")
+
+    def ask_item(self) -> None:
+        """Asks which item of the parcel the request is about."""
+        items = self.parcel.items if self.parcel else ()
+        self.say("ask_item", self._item_buttons(), items=items)
+
+    def ask_seal(self) -> None:
+        """Asks whether a hygiene item's seal is still intact (L221-28)."""
+        buttons = (Button("seal:yes", "seal.yes"), Button("seal:no", "seal.no"))
+        self.say("ask_seal", buttons, item=self.item)
+
+    def ask_photos(self) -> None:
+        """Asks for photos: required for a problem with the item, optional otherwise."""
+        required = self._photos_required()
+        buttons = [Button("photos:done", "photos.done")] if self.facts.photos else []
+        if not required:
+            buttons.append(Button("photos:skip", "photos.skip"))
+        buttons.append(Button("later", "later"))
+        self.say("ask_photos", tuple(buttons), required=required, photos=self.facts.photos)
+
+    def offer_options(self) -> None:
+        """Presents the decision: each option with what happens, who pays and by when."""
+        self.say("offer", self._option_buttons(), **self._offer_values())
+
+    def ask_new_variant(self) -> None:
+        """Asks for the size or colour wanted instead."""
+        self.say("ask_new_variant", item=self.item, option=self.facts.option)
+
+    def confirm_withdrawal(self) -> None:
+        """Asks to confirm the withdrawal (« confirmer la rétractation », L221-21)."""
+        self.facts.option = "refund"
+        self.facts.withdrawal_answer = None
+        buttons = (
+            Button("withdrawal:confirm", "withdrawal.confirm"),
+            Button("withdrawal:back", "withdrawal.back"),
+        )
+        self.say("confirm_withdrawal", buttons, **self._offer_values())
+
+    def give_instructions(self) -> None:
+        """Acknowledges a withdrawal with its date and time, then says what happens now."""
+        values = self._offer_values()
+        if self.chose_withdrawal():
+            self.facts.withdrawal_confirmed_at = self.world.now.isoformat()
+            self.say("withdrawal_acknowledged", at=self.world.now, **values)
+        option = self.facts.option or "refund"
+        self.say(f"instructions_{option}", new_variant=self.facts.new_variant, **values)
+
+    def decline(self) -> None:
+        """Explains kindly why no return can be offered, and offers an agent."""
+        decision = self.decision()
+        rule = decision.rule_id if decision else ""
+        template = "declined_late" if rule == "withdrawal_over" else "declined_exempt"
+        buttons = (Button("agent", "agent"), Button("start", "start"))
+        self.say(template, buttons, rule=rule, **self._offer_values())
+
+    def hand_over(self) -> None:
+        """Tells the customer that a person takes over, and when to expect an answer."""
+        decision = self.decision()
+        reasons = list(self.facts.handover_reasons) + list(
+            decision.handover_reasons if decision else ()
+        )
+        open_case = self.item.open_case if self.item_has_open_case() and self.item else None
+        self.say(
+            "handover",
+            because=reasons[0] if reasons else "customer_asked",
+            opening_hours=self.world.opening_hours,
+            other_reference=open_case,
+        )
+
+    def confirm_cancellation(self) -> None:
+        """Confirms that the request is cancelled."""
+        self.say("cancelled", (Button("start", "start"),))
+
+    # What is said around the steps
+
+    def welcome(self) -> None:
+        """Greets the customer, apologises and says what will happen."""
+        self.say("welcome", first_name=self.world.first_name)
+
+    def reask(self) -> None:
+        """Says the answer was not understood, with an example, and offers the same buttons."""
+        self.misses += 1
+        question = self._question()
+        values = {**(question.values if question else {}), **self._aside_values()}
+        self.say(f"re{self.state}", question.buttons if question else (), **values)
+
+    def acknowledge_photo(self) -> None:
+        """Thanks for a photo and offers to send more or finish."""
+        required = self._photos_required()
+        buttons = (Button("photos:done", "photos.done"), Button("later", "later"))
+        self.say("photo_received", buttons, photos=self.facts.photos, required=required)
+
+    def keep_photo(self) -> None:
+        """Keeps a photo sent before it was asked, and asks the current question again."""
+        self.ask_again("photo_kept")
+
+    def welcome_back(self) -> None:
+        """Welcomes the customer back where they were."""
+        self.ask_again("resume")
+
+    def explain(self) -> None:
+        """Lists what the customer can say at any step."""
+        self.ask_again("help")
+
+    def say_stale(self) -> None:
+        self.ask_again("stale_choice")
+
+    def say_unsupported(self) -> None:
+        self.ask_again("unsupported")
+
+    def say_later(self) -> None:
+        """Agrees to continue later: everything is kept."""
+        self.say("later", (Button("start", "start"),))
+
+    def remind_settled(self) -> None:
+        """Reminds where the request stands once it is settled."""
+        buttons = (Button("start", "start"), Button("agent", "agent"))
+        self.say("remind", buttons, state=self.state)
+
+    def flag_three_misses(self) -> None:
+        unknown = self.state == "ask_tracking" and self.facts.tracking_problem == "not_found"
+        self.facts.flag("unknown_tracking" if unknown else "three_misses")
+
+    def flag_open_case(self) -> None:
+        self.facts.flag("open_case")
+
+    def note_withdrawal(self) -> None:
+        """« Renoncer au contrat ici »: the request becomes a withdrawal, whatever was said before."""
+        self.facts.reason = "changed_mind"
+        self.facts.withdrawal = True
+        self.facts.option = None
+        self.facts.withdrawal_answer = None
+        self.facts.photos_settled = True
+
+    def note_hand_back(self) -> None:
+        self.facts.handover_reasons = []
+
+    # Helpers
+
+    def say(self, template: str, buttons: tuple[Button, ...] = (), **values: Any) -> None:
+        self.replies.append(Reply(template, values, buttons))
+        if buttons:
+            self.facts.offered = [button.id for button in buttons]
+
+    def ask_again(self, preface: str) -> None:
+        """Says `preface`, then the current step's question again (with its buttons)."""
+        self.say(preface, **self._aside_values())
+        question = self._question()
+        if question is not None:
+            self.say(question.template, question.buttons, **question.values)
+
+    def _question(self) -> Reply | None:
+        """The current step's question, as its step would ask it (not said)."""
+        step = getattr(self, QUESTIONS.get(self.state, ""), None)
+        if step is None:
+            return None
+        said, self.replies = self.replies, []
+        try:
+            step()
+            return self.replies[-1] if self.replies else None
+        finally:
+            self.replies = said
+
+    def _aside_values(self) -> dict[str, Any]:
+        return {"problem": self.facts.tracking_problem, "state": self.state}
+
+    def _photos_required(self) -> bool:
+        decision = self.decision()
+        return decision.photos_required if decision else True
+
+    def _item_buttons(self) -> tuple[Button, ...]:
+        items = self.parcel.items if self.parcel else ()
+        return tuple(
+            Button(f"item:{item.line_id}", "item", {"name": item.name, "price": item.price})
+            for item in items
+        )
+
+    def _option_buttons(self) -> tuple[Button, ...]:
+        decision = self.decision()
+        options = decision.options if decision else ()
+        return tuple(Button(f"option:{option}", f"option.{option}") for option in options)
+
+    def _offer_values(self) -> dict[str, Any]:
+        item = self.item
+        return {
+            "item": item,
+            "amount": item.price * item.quantity if item else None,
+            "decision": self.decision(),
+            "reason": self.facts.reason,
+        }
+
+    def absorb(self, heard: Heard) -> None:
+        """Keeps what the message says that the journey can use, at this step or a later one."""
+        self.heard = heard
+        self._absorb_reason(heard)
+        self._absorb_tracking(heard)
+        self._absorb_answer(heard)
+        if heard.photo:
+            self.facts.photos += 1
+
+    def _absorb_reason(self, heard: Heard) -> None:
+        if heard.reason and (self.facts.reason is None or self.state == "ask_reason"):
+            self.facts.reason = heard.reason
+
+    def _absorb_tracking(self, heard: Heard) -> None:
+        if self.facts.tracking_number and self.state != "ask_tracking":
+            return
+        found = [number for number in heard.tracking_numbers if number in self.world.parcels]
+        if found:
+            self.facts.tracking_number = found[0]
+            self.facts.tracking_problem = None
+            self.facts.owner_verified = False
+            self.facts.line_id = None
+        elif heard.tracking_numbers:
+            self.facts.tracking_problem = "not_found"
+        elif self.state == "ask_tracking":
+            self.facts.tracking_problem = heard.tracking_refusal or "unknown_shape"
+
+    def _absorb_answer(self, heard: Heard) -> None:
+        """The answer to the current step's own question."""
+        state = self.state
+        if state == "ask_ownership" and self.world.proves_ownership:
+            self.facts.owner_verified = True
+        elif state == "ask_item":
+            self.facts.line_id = self._chosen_line(heard)
+        elif state == "ask_seal" and heard.yes is not None:
+            self.facts.seal_intact = heard.yes
+        elif state == "ask_photos":
+            done = heard.done and self.facts.photos > 0
+            self.facts.photos_settled = done or (heard.skip and not self._photos_required())
+        elif state == "ask_option":
+            self.facts.option = self._chosen_option(heard)
+        elif state == "ask_new_variant" and heard.text and not heard.choice:
+            self.facts.new_variant = heard.text[:200]
+        elif state == "confirm_withdrawal":
+            self.facts.withdrawal_answer = heard.yes
+            if heard.yes is False:
+                self.facts.option = None
+                self.facts.withdrawal = False
+
+    def _chosen_line(self, heard: Heard) -> int | None:
+        items = self.parcel.items if self.parcel else ()
+        if heard.choice and heard.choice.startswith("item:"):
+            wanted = heard.choice.removeprefix("item:")
+            return next((i.line_id for i in items if str(i.line_id) == wanted), None)
+        if heard.number is not None and 1 <= heard.number <= len(items):
+            return items[heard.number - 1].line_id
+        text = heard.text.lower()
+        named = [item for item in items if any(w in text for w in _long_words(item.name))]
+        return named[0].line_id if len(named) == 1 else None
+
+    def _chosen_option(self, heard: Heard) -> str | None:
+        decision = self.decision()
+        options = decision.options if decision else ()
+        if heard.option in options:
+            return heard.option
+        if heard.number is not None and 1 <= heard.number <= len(options):
+            return options[heard.number - 1]
+        return None
+
+    def answered(self) -> bool:
+        """Whether the current step's question now has its answer."""
+        facts = self.facts
+        return {
+            "ask_reason": facts.reason is not None,
+            "ask_tracking": self.parcel is not None,
+            "ask_ownership": facts.owner_verified,
+            "ask_item": self.item is not None,
+            "ask_seal": facts.seal_intact is not None,
+            "ask_photos": facts.photos_settled,
+            "ask_option": facts.option is not None,
+            "ask_new_variant": facts.new_variant is not None,
+            "confirm_withdrawal": facts.withdrawal_answer is not None,
+        }.get(self.state, False)
+
+
+# The question each waiting step asks, to ask it again after an aside.
+QUESTIONS = {
+    "ask_reason": "ask_reason",
+    "ask_tracking": "ask_tracking",
+    "ask_ownership": "ask_ownership",
+    "ask_item": "ask_item",
+    "ask_seal": "ask_seal",
+    "ask_photos": "ask_photos",
+    "ask_option": "offer_options",
+    "ask_new_variant": "ask_new_variant",
+    "confirm_withdrawal": "confirm_withdrawal",
+}
+
+
+def _reason(code: str) -> Reason:
+    if code not in REASONS:
+        raise ValueError(f"unknown reason {code!r}")
+    return code
+
+
+def _long_words(name: str) -> list[str]:
+    return [word for word in name.lower().replace("-", " ").split() if len(word) >= 4]

@@ -1,0 +1,112 @@
+"""What the conversation core is given (the world as the shell looked it up) and what it gives back.
+
+The shell reads the database before an event and passes a `World`; the core answers with `Reply`
+values (a template name, its values and buttons) that the shell renders and stores in the outbox.
+`Facts` is what a conversation has learnt so far; it is saved as JSON with the conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flows.facts import Category, ShopPolicy, SupplierPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One order line of the customer's parcel, with the return policy that applies to it."""
+
+    line_id: int
+    name: str
+    sku: str
+    price: Decimal
+    quantity: int
+    category: Category
+    policy: SupplierPolicy | None
+    open_case: str | None = None  # another open case's reference on this line
+
+
+@dataclass(frozen=True, slots=True)
+class Parcel:
+    """A parcel found by its tracking number; no ownership proof travels into the core."""
+
+    tracking_number: str
+    order_name: str
+    delivered_on: date | None
+    last_parcel_delivered_on: date | None
+    items: tuple[Item, ...]
+
+    def item(self, line_id: int | None) -> Item | None:
+        """The chosen item, or the only one."""
+        if line_id is None:
+            return self.items[0] if len(self.items) == 1 else None
+        return next((item for item in self.items if item.line_id == line_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """What the shell looked up for one event: clock, shop rules, parcels and checks on the message."""
+
+    today: date
+    now: datetime
+    shop: ShopPolicy | None = None
+    parcels: Mapping[str, Parcel] = field(default_factory=dict)
+    proves_ownership: bool = False  # the message holds the order's postcode or e-mail
+    duplicate_photo: bool = False  # the photo is in another customer's case
+    first_name: str = ""
+    opening_hours: str = ""
+
+
+@dataclass
+class Facts:
+    """What the conversation has learnt, step by step (JSON-safe: saved with the conversation)."""
+
+    reason: str | None = None
+    withdrawal: bool = False
+    tracking_number: str | None = None
+    tracking_problem: str | None = None
+    owner_verified: bool = False
+    line_id: int | None = None
+    seal_intact: bool | None = None
+    photos: int = 0
+    photos_settled: bool = False
+    option: str | None = None
+    new_variant: str | None = None
+    withdrawal_answer: bool | None = None
+    withdrawal_confirmed_at: str | None = None
+    handover_reasons: list[str] = field(default_factory=list)
+    offered: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Facts:
+        names = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in names})
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def flag(self, reason: str) -> None:
+        if reason not in self.handover_reasons:
+            self.handover_reasons.append(reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A choice offered with a message: its id comes back when pressed; its label is a template key."""
+
+    id: str
+    label: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to the customer: `messages/fr/<template>.j2` rendered with `values`."""
+
+    template: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    buttons: tuple[Button, ...] = ()

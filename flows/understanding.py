@@ -1,0 +1,206 @@
+"""What a customer means, from what they type: reasons, yes/no, numbers, commands, alarm words.
+
+French customers write on a phone: typos, no accents, capitals, emojis, whole sentences. The text is
+reduced to plain lower-case words without accents, doubled letters squeezed, and compared word by
+word with a small edit distance, so « KASSÉE », « casee » and « cassé » all read as `casse`.
+Nothing here depends on the conversation's step: the machine decides what the words answer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Final, TypeVar
+
+from flows import conversation_words as vocabulary
+from flows.facts import OPTIONS, REASONS, Option, Reason
+from flows.tracking import check_tracking_number, find_tracking_numbers
+
+_Code = TypeVar("_Code")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_POSTCODE = re.compile(r"(?<!\d)(\d{2}) ?(\d{3})(?!\d)")
+_LONE_NUMBER = re.compile(r"^\D{0,12}(\d{1,2})\D{0,12}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """What a message says, whatever the step: every field is None or empty when not said."""
+
+    text: str = ""
+    command: str | None = None
+    choice: str | None = None
+    reason: Reason | None = None
+    tracking_numbers: tuple[str, ...] = ()
+    tracking_refusal: str | None = None
+    yes: bool | None = None
+    number: int | None = None
+    option: Option | None = None
+    proofs: tuple[str, ...] = ()
+    alarm: bool = False
+    wants_agent: bool = False
+    greeting_only: bool = False
+    done: bool = False
+    skip: bool = False
+    later: bool = False
+    photo: bool = False
+    unsupported: bool = False
+
+
+# Button ids, as the channels send them back; `item:<line id>` and `option:<code>` carry a value.
+_CHOICE_MEANINGS: Final[dict[str, dict[str, object]]] = {
+    "withdraw": {"command": "withdraw"},
+    "agent": {"command": "agent"},
+    "start": {"command": "start"},
+    "cancel": {"command": "cancel"},
+    "later": {"later": True},
+    "seal:yes": {"yes": True},
+    "seal:no": {"yes": False},
+    "photos:done": {"done": True},
+    "photos:skip": {"skip": True},
+    "withdrawal:confirm": {"yes": True},
+    "withdrawal:back": {"yes": False},
+}
+# Choices that mean the same at every step, so an old button still works.
+ALWAYS_VALID_CHOICES: Final = frozenset({"withdraw", "agent", "start", "cancel"})
+
+
+def from_choice(choice_id: str) -> Heard:
+    """Reads a pressed button: its id says what it answers."""
+    kind, _, value = choice_id.partition(":")
+    if kind == "reason" and value in REASONS:
+        return Heard(choice=choice_id, reason=value)
+    if kind == "option" and value in OPTIONS:
+        return Heard(choice=choice_id, option=value)
+    meaning = _CHOICE_MEANINGS.get(choice_id, {})
+    return Heard(choice=choice_id, **meaning)  # type: ignore[arg-type]
+
+
+def plain_words(text: str) -> list[str]:
+    """Lower-case words without accents, emojis or punctuation; apostrophes split words."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    letters = "".join(
+        ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
+    )
+    return letters.split()
+
+
+def understand(text: str) -> Heard:
+    """Reads a typed message: a command, or everything it may answer."""
+    stripped = text.strip()
+    if stripped.startswith("/"):
+        name = plain_words(stripped[1:].split(" ", 1)[0].split("@", 1)[0])
+        command = vocabulary.COMMANDS.get(name[0]) if name else None
+        return Heard(text=stripped, command=command or "unknown")
+    for emoji, word in vocabulary.EMOJI_WORDS.items():
+        stripped = stripped.replace(emoji, word)
+    words = [_squeeze(word) for word in plain_words(stripped)]
+    numbers = find_tracking_numbers(stripped)
+    return Heard(
+        text=stripped,
+        reason=_reason(words),
+        tracking_numbers=tuple(numbers),
+        tracking_refusal=None if numbers else _tracking_refusal(stripped),
+        yes=_yes_no(words),
+        number=_number(stripped, words),
+        option=_first_match(vocabulary.OPTION_PHRASES, words),
+        proofs=_proofs(stripped),
+        alarm=_contains_any(words, vocabulary.ALARM_WORDS),
+        wants_agent=_contains_any(words, vocabulary.AGENT_PHRASES),
+        greeting_only=bool(words) and all(word in _GREETINGS_SQUEEZED for word in words),
+        done=_contains_any(words, vocabulary.DONE),
+        skip=_contains_any(words, vocabulary.SKIP),
+        later=_contains_any(words, vocabulary.LATER),
+    )
+
+
+def _squeeze(word: str) -> str:
+    """Squeezes doubled letters (« cassee » -> « case »), the commonest typo on a phone."""
+    return re.sub(r"([a-z])\1+", r"\1", word)
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(_squeeze(word) for word in plain_words(text))
+
+
+_GREETINGS_SQUEEZED: Final = frozenset(_squeeze(word) for word in vocabulary.GREETINGS)
+
+
+def _close(typed: str, known: str) -> bool:
+    """Same word, allowing one slip in words of 6 letters or more, two from 10."""
+    if typed == known:
+        return True
+    if len(known) < 6 or abs(len(typed) - len(known)) > 2:
+        return False
+    return _distance(typed, known) <= (2 if len(known) >= 10 else 1)
+
+
+def _distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (adjacent swaps count as one slip)."""
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(
+        all(_close(words[start + k], phrase[k]) for k in range(size))
+        for start in range(len(words) - size + 1)
+    )
+
+
+def _contains_any(words: list[str], phrases: tuple[str, ...]) -> bool:
+    return any(_contains(words, _phrase(phrase)) for phrase in phrases)
+
+
+def _first_match(
+    table: tuple[tuple[_Code, tuple[str, ...]], ...], words: list[str]
+) -> _Code | None:
+    for code, phrases in table:
+        if _contains_any(words, phrases):
+            return code
+    return None
+
+
+def _reason(words: list[str]) -> Reason | None:
+    return _first_match(vocabulary.REASON_PHRASES, words)
+
+
+def _yes_no(words: list[str]) -> bool | None:
+    if _contains_any(words, vocabulary.STILL_SEALED):
+        return True
+    if _contains_any(words, vocabulary.NO) or _contains(words, ("pas",)):
+        return False
+    return True if _contains_any(words, vocabulary.YES) else None
+
+
+def _number(text: str, words: list[str]) -> int | None:
+    match = _LONE_NUMBER.match(text)
+    if match:
+        return int(match.group(1))
+    for word in words:
+        if word in vocabulary.ORDINALS and len(words) <= 4:
+            return vocabulary.ORDINALS[word]
+    return None
+
+
+def _proofs(text: str) -> tuple[str, ...]:
+    emails = _EMAIL.findall(text)
+    postcodes = ["".join(match) for match in _POSTCODE.findall(_EMAIL.sub(" ", text))]
+    return tuple(emails + postcodes)
+
+
+def _tracking_refusal(text: str) -> str | None:
+    """Why what looks like a tracking number attempt is not one (None when it does not look like one)."""
+    candidate = "".join(re.findall(r"[0-9A-Za-z]+", text))
+    if len(candidate) < 8 or sum(ch.isdigit() for ch in candidate) < 6 or len(text.split()) > 6:
+        return None
+    return check_tracking_number(candidate).refusal or None

@@ -1,0 +1,204 @@
+"""Test factories for the conversation: the pure core driven like a customer, and the engine on a database."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.conversation import ChoiceIn, ConversationEngine, Event, Outcome, PhotoIn, Sender, TextIn
+from flows.conversation import respond
+from flows.conversation_steps import Journey
+from flows.conversation_world import Facts, Item, Parcel, Reply, World
+from flows.understanding import Heard, from_choice, understand
+from tests.flows.example_shop import DEMO_DATA, load_example_shop
+
+SHOP = load_example_shop()
+OPENING_HOURS = "du lundi au vendredi, de 9 h à 18 h"
+
+
+def _postcodes() -> dict[str, str]:
+    with (DEMO_DATA / "orders_export.csv").open(encoding="utf-8", newline="") as file:
+        zips = {
+            row["Name"]: row["Shipping Zip"] for row in csv.DictReader(file) if row["Shipping Zip"]
+        }
+    with (DEMO_DATA / "shipments.csv").open(encoding="utf-8", newline="") as file:
+        return {row["tracking_number"]: zips[row["order"]] for row in csv.DictReader(file)}
+
+
+POSTCODES = _postcodes()
+
+
+def example_parcel(tracking_number: str) -> Parcel | None:
+    """A parcel of the example shop, as the shell would hand it to the core."""
+    items = [(sku, item) for (number, sku), item in SHOP.items.items() if number == tracking_number]
+    if not items:
+        return None
+    delivered = items[0][1].delivered_on
+    return Parcel(
+        tracking_number=tracking_number,
+        order_name="#1000",
+        delivered_on=delivered,
+        last_parcel_delivered_on=delivered,
+        items=tuple(
+            Item(
+                line_id=index,
+                name=sku,
+                sku=sku,
+                price=item.price,
+                quantity=1,
+                category=item.category,
+                policy=item.supplier,
+            )
+            for index, (sku, item) in enumerate(items, 1)
+        ),
+    )
+
+
+@dataclass
+class PureChat:
+    """The core alone, fed as a customer would type, with the example shop as its world."""
+
+    today: date
+    parcels: dict[str, Parcel] = field(default_factory=dict)  # besides the example shop's
+    journey: Journey = field(init=False)
+    said: list[Reply] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.journey = Journey("new", Facts(), 0, World(self.today, self._now()))
+
+    def say(self, text: str) -> list[Reply]:
+        return self._send(understand(text), text)
+
+    def press(self, choice_id: str) -> list[Reply]:
+        return self._send(from_choice(choice_id), "")
+
+    def photo(self, *, duplicate: bool = False) -> list[Reply]:
+        return self._send(Heard(photo=True), "", duplicate=duplicate)
+
+    @property
+    def state(self) -> str:
+        return self.journey.state
+
+    def templates(self) -> list[str]:
+        return [reply.template for reply in self.said]
+
+    def _send(self, heard: Heard, text: str, *, duplicate: bool = False) -> list[Reply]:
+        numbers = [*heard.tracking_numbers, self.journey.facts.tracking_number or ""]
+        parcels = {n: p for n in numbers if (p := self._parcel(n)) is not None}
+        stored = self.journey.facts.tracking_number
+        proves = bool(stored) and text.strip() == POSTCODES.get(stored or "")
+        self.journey.world = World(
+            today=self.today,
+            now=self._now(),
+            shop=SHOP.shop,
+            parcels=parcels,
+            proves_ownership=proves,
+            duplicate_photo=duplicate,
+            first_name="Camille",
+            opening_hours=OPENING_HOURS,
+        )
+        self.journey.replies = []
+        respond(self.journey, heard)
+        self.said = list(self.journey.replies)
+        return self.said
+
+    def _parcel(self, number: str) -> Parcel | None:
+        return self.parcels.get(number) or example_parcel(number)
+
+    def _now(self) -> datetime:
+        return datetime.combine(self.today, time(9, 30), tzinfo=UTC)
+
+
+@dataclass
+class EngineChat:
+    """One customer talking to the real engine on a database; keeps every payload received."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    today: date
+    name: str = "camille"
+    received: list[dict[str, object]] = field(default_factory=list)
+    last: Outcome | None = None
+
+    def engine(self) -> ConversationEngine:
+        moment = datetime.combine(self.today, time(9, 30), tzinfo=UTC)
+        return ConversationEngine(self.sessions, clock=lambda: moment)
+
+    @property
+    def sender(self) -> Sender:
+        return Sender("console", self.name, self.name, self.name.capitalize())
+
+    async def send(self, event: Event) -> Outcome:
+        self.last = await self.engine().handle(self.sender, event)
+        self.received.extend(self.last.messages)
+        return self.last
+
+    async def say(self, text: str) -> Outcome:
+        return await self.send(TextIn(text))
+
+    async def press(self, choice_id: str) -> Outcome:
+        return await self.send(ChoiceIn(choice_id))
+
+    async def photo(self, path: Path, sha256: str, perceptual_hash: str = "") -> Outcome:
+        return await self.send(
+            PhotoIn(sha256=sha256, path=str(path), perceptual_hash=perceptual_hash)
+        )
+
+    @property
+    def state(self) -> str:
+        assert self.last is not None
+        return self.last.state
+
+    def texts(self) -> list[str]:
+        return [str(message["text"]) for message in (self.last.messages if self.last else [])]
+
+    def choices(self) -> list[str]:
+        assert self.last is not None
+        return [str(choice[0]) for m in self.last.messages for choice in m["choices"]]  # type: ignore[attr-defined]
+
+
+def two_items() -> dict[str, Parcel]:
+    """The lamp's parcel with the cap added: a parcel with several items."""
+    lamp, cap = example_parcel("6A15602676300"), example_parcel("EW112720413FR")
+    assert lamp is not None and cap is not None
+    items = (lamp.items[0], replace(cap.items[0], line_id=2))
+    return {"6A15602676300": replace(lamp, items=items)}
+
+
+def sample_replies() -> list[Reply]:
+    """Replies of the core in many scenarios: every template is said at least once."""
+
+    def chat(today: date, *steps: str, parcels: dict[str, Parcel] | None = None) -> None:
+        talk = PureChat(today, parcels=parcels or {})
+        for step in steps:
+            if step == "<photo>":
+                talk.photo()
+            elif step == "<unsupported>":
+                talk._send(Heard(unsupported=True), "")
+            elif step.startswith("!"):
+                talk.press(step[1:])
+            else:
+                talk.say(step)
+            talk_log.extend(talk.said)
+
+    talk_log: list[Reply] = []
+    nov5, nov20 = date(2026, 11, 5), date(2026, 11, 20)
+    chat(nov5, "/start", "hein ?", "cassé", "pas de numéro", "6A15602676300", "75000", "69003")
+    chat(nov5, "<photo>", "!reason:damaged", "6A15602676300", "69003", "texte", "<photo>")
+    chat(nov5, "ma lampe 6A15602676300 est cassée", "69003", "<photo>", "!photos:done", "bof")
+    chat(nov5, "cassé 6A15602676300", "69003", "<photo>", "c'est tout", "!option:refund", "merci")
+    chat(nov5, "trop petit RR123456785ES", "31000", "!photos:skip", "!option:exchange", "", "XL")
+    chat(nov5, "trop petit EW112720413FR", "31000", "passer", "je le garde", "bleu")
+    chat(nov5, "je n'en veux plus EW112720413FR", "31000", "non", "!withdrawal:back")
+    chat(date(2026, 10, 22), "/retractation", "6A15602676300", "69003", "euh", "oui")
+    chat(nov20, "je n'en veux plus 1Z5R89390357567127", "44000", "peut-être", "non")
+    chat(nov5, "taille 6A15602676300", "69003", "!photos:skip", "bonjour")
+    chat(nov5, "pas reçu 6A15602676300", "69003", "/start", "allo")
+    chat(nov5, "/aide", "/start", "!option:refund", "plus tard", "/annuler", "/agent")
+    chat(nov5, "cassé", "<unsupported>", "<photo>", "je porte plainte")
+    chat(nov5, "cassé 6A15602676300", "69003", "le 9", "2", parcels=two_items())
+    chat(date(2026, 11, 20), "pas conforme 3318810025", "33000", "<photo>", "!photos:done")
+    return talk_log

@@ -1,0 +1,224 @@
+"""The customer journey on the pure core: the machine, the steps and what is said, no database."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from flows.conversation import MACHINE, STATES, TRANSITIONS
+from tests.conversation_helpers import PureChat, example_parcel
+
+NOV_5 = date(2026, 11, 5)
+
+
+def _lamp_chat() -> PureChat:
+    chat = PureChat(NOV_5)
+    chat.press("start")
+    chat.press("reason:damaged")
+    chat.say("6A15602676300")
+    chat.say("69003")
+    return chat
+
+
+def test_the_happy_path_with_buttons() -> None:
+    chat = PureChat(NOV_5)
+
+    assert [r.template for r in chat.say("/start")] == ["welcome", "ask_reason"]
+    assert [r.template for r in chat.press("reason:damaged")] == ["ask_tracking"]
+    assert [r.template for r in chat.say("6A15602676300")] == ["ask_ownership"]
+    assert [r.template for r in chat.say("69003")] == ["ask_photos"]
+    assert [r.template for r in chat.photo()] == ["photo_received"]
+    assert [r.template for r in chat.press("photos:done")] == ["offer"]
+    assert chat.journey.facts.offered == ["option:exchange", "option:refund"]
+    assert [r.template for r in chat.press("option:exchange")] == ["instructions_exchange"]
+    assert chat.state == "done"
+
+
+def test_a_first_message_with_reason_and_tracking_number_skips_both_questions() -> None:
+    chat = PureChat(NOV_5)
+
+    replies = chat.say("bonjour, ma commande 6A15602676300 est arrivée cassée")
+
+    assert [r.template for r in replies] == ["welcome", "ask_ownership"]
+    assert chat.journey.facts.reason == "damaged"
+
+
+def test_no_order_detail_before_ownership_is_proven() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("ma lampe 6A15602676300 est cassée")
+
+    replies = chat.say("75001")
+
+    assert chat.state == "ask_ownership"
+    assert [r.template for r in replies] == ["reask_ownership"]
+    assert chat.journey.item is None
+    assert all("item" not in reply.values for reply in replies)
+
+
+def test_a_wrong_tracking_number_three_times_hands_over() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("c'est cassé")
+
+    chat.say("RR123456784ES")
+    chat.say("6A15602676399")
+    assert chat.state == "ask_tracking"
+    assert [r.template for r in chat.said] == ["reask_tracking"]
+    chat.say("je ne sais pas")
+
+    assert chat.state == "handover"
+    assert chat.journey.facts.handover_reasons == ["three_misses"]
+
+
+def test_an_unknown_tracking_number_three_times_is_flagged_as_unknown() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("c'est cassé")
+    for _ in range(3):
+        chat.say("6A15602676399")
+
+    assert chat.state == "handover"
+    assert chat.journey.facts.handover_reasons == ["unknown_tracking"]
+
+
+def test_the_photo_step_answered_with_text_asks_again() -> None:
+    chat = _lamp_chat()
+
+    replies = chat.say("la voici")
+
+    assert chat.state == "ask_photos"
+    assert [r.template for r in replies] == ["reask_photos"]
+    assert chat.journey.facts.offered == ["later"]
+
+
+def test_photos_are_optional_for_a_customer_side_reason() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("la casquette EW112720413FR est trop petite")
+    chat.say("31000")
+
+    assert chat.state == "ask_photos"
+    chat.press("photos:skip")
+    assert chat.state == "ask_option"
+    assert chat.journey.facts.offered == ["option:keep_and_replace", "option:refund"]
+
+
+def test_cancel_then_start_begins_afresh() -> None:
+    chat = _lamp_chat()
+
+    assert [r.template for r in chat.say("/annuler")] == ["cancelled"]
+    assert [r.template for r in chat.say("/start")] == ["welcome", "ask_reason"]
+    assert chat.journey.facts.reason is None
+    assert chat.journey.facts.tracking_number is None
+
+
+def test_start_in_the_middle_resumes_the_current_step() -> None:
+    chat = _lamp_chat()
+
+    assert [r.template for r in chat.say("/start")] == ["resume", "ask_photos"]
+    assert [r.template for r in chat.say("bonjour")] == ["resume", "ask_photos"]
+    assert chat.state == "ask_photos"
+
+
+def test_angry_words_hand_over_at_once() -> None:
+    chat = _lamp_chat()
+
+    chat.say("si ça continue je porte plainte")
+
+    assert chat.state == "handover"
+    assert chat.journey.facts.handover_reasons == ["angry_words"]
+    assert chat.say("vous êtes là ?") == []
+
+
+def test_asking_for_a_person_hands_over() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("bonjour")
+
+    chat.say("je veux parler à un conseiller")
+
+    assert chat.state == "handover"
+    assert chat.said[0].values["because"] == "customer_asked"
+
+
+def test_a_photo_from_another_customers_case_hands_over_without_accusing() -> None:
+    chat = _lamp_chat()
+
+    chat.photo(duplicate=True)
+
+    assert chat.state == "handover"
+    assert chat.journey.facts.handover_reasons == ["duplicate_photo"]
+    assert chat.said[0].values["because"] == "duplicate_photo"
+
+
+def test_a_hygiene_item_asks_whether_the_seal_is_intact() -> None:
+    chat = PureChat(date(2026, 11, 20))
+    chat.say("je n'en veux plus, suivi 1Z5R89390357567127")
+    chat.say("44000")
+
+    assert chat.state == "ask_seal"
+    chat.say("non il a été ouvert")
+    chat.press("photos:skip") if chat.state == "ask_photos" else None
+
+    assert chat.state == "declined"
+    assert chat.said[-1].template == "declined_exempt"
+
+
+def test_the_withdrawal_function_confirms_and_acknowledges() -> None:
+    chat = PureChat(date(2026, 10, 22))
+    assert [r.template for r in chat.say("/retractation")][:2] == ["welcome", "ask_tracking"]
+    chat.say("6A15602676300")
+    chat.say("69003")
+
+    assert chat.state == "confirm_withdrawal"
+    replies = chat.press("withdrawal:confirm")
+
+    assert [r.template for r in replies] == ["withdrawal_acknowledged", "instructions_refund"]
+    assert chat.journey.facts.withdrawal_confirmed_at == "2026-10-22T09:30:00+00:00"
+
+
+def test_an_exchange_for_size_asks_the_new_size() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("trop petit RR123456785ES")
+    chat.say("31000")
+    chat.press("photos:skip")
+
+    chat.press("option:exchange")
+    assert chat.state == "ask_new_variant"
+    chat.say("L")
+
+    assert chat.state == "done"
+    assert chat.said[0].values["new_variant"] == "L"
+
+
+def test_a_parcel_with_several_items_asks_which_one() -> None:
+    lamp = example_parcel("6A15602676300")
+    cap = example_parcel("EW112720413FR")
+    assert lamp is not None and cap is not None
+    both = replace(lamp, items=(lamp.items[0], replace(cap.items[0], line_id=2)))
+    chat = PureChat(NOV_5, parcels={"6A15602676300": both})
+    chat.say("6A15602676300 cassé")
+    chat.say("69003")
+
+    assert chat.state == "ask_item"
+    assert chat.journey.facts.offered == ["item:1", "item:2"]
+    chat.say("le 2")
+    assert chat.journey.facts.line_id == 2
+
+
+def test_an_old_button_gets_a_polite_answer() -> None:
+    chat = _lamp_chat()
+
+    replies = chat.press("option:refund")
+
+    assert [r.template for r in replies] == ["stale_choice", "ask_photos"]
+    assert chat.state == "ask_photos"
+
+
+def test_coming_back_later_keeps_everything() -> None:
+    chat = _lamp_chat()
+
+    assert [r.template for r in chat.press("later")] == ["later"]
+    assert chat.state == "ask_photos"
+
+
+def test_the_machine_is_data_with_plain_string_states() -> None:
+    assert all(isinstance(state["name"], str) for state in STATES)
+    assert all({"trigger", "source", "dest"} <= set(t) for t in TRANSITIONS)
+    assert set(MACHINE.states) == {state["name"] for state in STATES}

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import pytest
+
+from flows.understanding import from_choice, understand
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("bonjour j'ai reçu la lampe cassée, c'est scandaleux", "damaged"),
+        ("ARRIVÉ CASSÉ 😡😡", "damaged"),
+        ("arrive casee", "damaged"),
+        ("l'écran est rayé", "damaged"),
+        ("le tshirt est trop petit", "size_color"),
+        ("mauvaise taile", "size_color"),
+        ("la couleur est différente de ce que je voulais", "size_color"),
+        ("ça ne me plaît pas", "changed_mind"),
+        ("ca me plait pas du tout", "changed_mind"),
+        ("je n'en veux plus", "changed_mind"),
+        ("je veux faire une rétractation", "changed_mind"),
+        ("il ne correspond pas a la description", "not_as_described"),
+        ("pas comme sur les photos du site", "not_as_described"),
+        ("ce n'est pas l'article commandé", "wrong_item"),
+        ("j'ai reçu un autre article, pas le bon", "wrong_item"),
+        ("ça ne fonctionne pas", "defective"),
+        ("ne fonctionne plus du tout, en panne", "defective"),
+        ("les écouteurs ne s'allument pas", "defective"),
+        ("je n'ai pas reçu mon colis", "not_received"),
+        ("colis perdu ?", "not_received"),
+        ("toujours rien, jamais arrivé", "not_received"),
+    ],
+)
+def test_reasons_as_customers_write_them(text: str, reason: str) -> None:
+    assert understand(text).reason == reason
+
+
+@pytest.mark.parametrize("text", ["bonjour", "merci", "ok", "123", "🙂"])
+def test_no_reason_is_invented(text: str) -> None:
+    assert understand(text).reason is None
+
+
+def test_a_sentence_gives_the_reason_and_the_tracking_number() -> None:
+    heard = understand("ma commande RR123456785ES est arrivée cassée")
+
+    assert heard.reason == "damaged"
+    assert heard.tracking_numbers == ("RR123456785ES",)
+
+
+def test_a_tracking_number_typed_with_spaces_and_lower_case() -> None:
+    assert understand("le suivi : rr 1234 5678 5 es").tracking_numbers == ("RR123456785ES",)
+
+
+def test_a_mistyped_tracking_number_says_why() -> None:
+    heard = understand("RR123456784ES")
+
+    assert heard.tracking_numbers == ()
+    assert heard.tracking_refusal == "bad_check_digit"
+
+
+@pytest.mark.parametrize(
+    ("text", "yes"),
+    [("oui", True), ("Ouiii 👍", True), ("d'accord", True), ("non", False), ("nan", False),
+     ("il n'a jamais été ouvert", True), ("déjà ouvert", False), ("bof", None)],
+)  # fmt: skip
+def test_yes_and_no(text: str, yes: bool | None) -> None:
+    assert understand(text).yes is yes
+
+
+@pytest.mark.parametrize(
+    ("text", "number"), [("1", 1), ("le 2", 2), ("la deuxième", 2), ("n°3", 3), ("31000", None)]
+)
+def test_item_numbers(text: str, number: int | None) -> None:
+    assert understand(text).number == number
+
+
+@pytest.mark.parametrize(
+    ("text", "option"),
+    [("je préfère être remboursé", "refund"), ("un échange svp", "exchange"),
+     ("je le garde", "keep_and_replace"), ("remboursement", "refund")],
+)  # fmt: skip
+def test_options_in_words(text: str, option: str) -> None:
+    assert understand(text).option == option
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [("/start", "start"), ("/annuler", "cancel"), ("/agent", "agent"), ("/aide", "help"),
+     ("/retractation", "withdraw"), ("/rétractation", "withdraw"), ("/start@maison_bot", "start"),
+     ("/n'importe", "unknown")],
+)  # fmt: skip
+def test_commands(text: str, command: str) -> None:
+    assert understand(text).command == command
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["je vais porter plainte", "mon AVOCAT va vous écrire", "j'ouvre un litige paypal",
+     "je signale à la DGCCRF", "c'est une arnaque", "ARNAQUE !!!"],
+)  # fmt: skip
+def test_angry_and_legal_words(text: str) -> None:
+    assert understand(text).alarm
+
+
+@pytest.mark.parametrize(
+    "text", ["je veux parler à un conseiller", "un humain svp", "parler a quelqu'un", "conseiler"]
+)
+def test_asking_for_a_person(text: str) -> None:
+    assert understand(text).wants_agent
+
+
+def test_wanting_money_back_is_not_asking_for_an_agent() -> None:
+    heard = understand("je veux mon argent")
+
+    assert not heard.wants_agent
+    assert heard.option == "refund"
+
+
+def test_ownership_proofs() -> None:
+    assert understand("69003").proofs == ("69003",)
+    assert understand("c'est camille.martin@example.fr").proofs == ("camille.martin@example.fr",)
+    assert understand("69 003").proofs == ("69003",)
+
+
+def test_photo_step_words() -> None:
+    assert understand("c'est tout").done
+    assert understand("pas de photo").skip
+    assert understand("je reviendrai plus tard").later
+    assert understand("Bonjour !").greeting_only
+
+
+def test_buttons_mean_what_they_say() -> None:
+    assert from_choice("reason:damaged").reason == "damaged"
+    assert from_choice("option:refund").option == "refund"
+    assert from_choice("withdraw").command == "withdraw"
+    assert from_choice("seal:no").yes is False
+    assert from_choice("nonsense").choice == "nonsense"

@@ -1,0 +1,73 @@
+"""The templates: every one is said by the journey, renders in French HTML, fits a Telegram message."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from jinja2 import UndefinedError
+
+from flows.conversation_steps import QUESTIONS
+from messages import (
+    TELEGRAM_LIMIT,
+    button_label,
+    day,
+    euros,
+    label_keys,
+    moment,
+    render,
+    template_names,
+)
+from tests.conversation_helpers import sample_replies
+
+SAMPLES = sample_replies()
+
+
+def test_dates_amounts_and_times_read_as_in_france() -> None:
+    assert day(date(2026, 11, 30)) == "lundi 30 novembre 2026"
+    assert euros(Decimal("24.90")) == "24,90\u00a0€"
+    assert euros(Decimal("1249.5")) == "1\u202f249,50\u00a0€"
+    assert moment(datetime(2026, 11, 30, 13, 5, tzinfo=UTC)) == "lundi 30 novembre 2026 à 14:05"
+
+
+def test_every_template_is_said_somewhere_in_the_journey() -> None:
+    assert {reply.template for reply in SAMPLES} == set(template_names())
+
+
+def test_every_step_has_a_reask_with_an_example() -> None:
+    assert {f"re{state}" for state in QUESTIONS} <= set(template_names())
+
+
+@pytest.mark.parametrize("reply", SAMPLES, ids=lambda reply: reply.template)
+def test_every_message_renders_and_fits_in_one_telegram_message(reply: object) -> None:
+    text = render(reply.template, {"reference": "R-2026-000123", **reply.values})  # type: ignore[attr-defined]
+
+    assert 0 < len(text) < TELEGRAM_LIMIT
+    assert "None" not in text
+    assert "{{" not in text and "{%" not in text
+
+
+def test_customer_text_is_escaped_for_telegram_html() -> None:
+    text = render("instructions_keep_and_replace", _keep_values(new_variant="<b>XL</b> & co"))
+
+    assert "&lt;b&gt;XL&lt;/b&gt; &amp; co" in text
+
+
+def test_a_missing_value_is_an_error_not_an_empty_string() -> None:
+    with pytest.raises(UndefinedError):
+        render("welcome", {})
+
+
+def test_every_button_label_exists_and_items_show_their_price() -> None:
+    used = {button.label for reply in SAMPLES for button in reply.buttons}
+
+    assert used <= set(label_keys())
+    assert (
+        button_label("item", {"name": "Lampe", "price": Decimal("34.90")}) == "Lampe — 34,90\u00a0€"
+    )
+
+
+def _keep_values(**values: object) -> dict[str, object]:
+    sample = next(r for r in SAMPLES if r.template == "instructions_keep_and_replace")
+    return {"reference": "R-2026-000123", **sample.values, **values}
