@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from PIL import Image as PILImage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation import ChoiceIn, ConversationEngine, Event, Outcome, PhotoIn, Sender, TextIn
@@ -202,3 +204,18 @@ def sample_replies() -> list[Reply]:
     chat(nov5, "cassé 6A15602676300", "69003", "le 9", "2", parcels=two_items())
     chat(date(2026, 11, 20), "pas conforme 3318810025", "33000", "<photo>", "!photos:done")
     return talk_log
+
+
+def jpeg(shade: int = 90, size: tuple[int, int] = (64, 48)) -> bytes:
+    """A small JPEG picture: a gradient, so that its perceptual hash is not trivial."""
+    image = PILImage.new("RGB", size)
+    image.putdata(
+        [
+            ((x * 4 + shade) % 256, (y * 5) % 256, shade)
+            for y in range(size[1])
+            for x in range(size[0])
+        ]
+    )
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()

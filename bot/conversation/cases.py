@@ -1,0 +1,103 @@
+"""The return case behind a conversation: created when a request starts, kept up to date each event."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.conversation.events import PhotoIn
+from bot.conversation.world import Looked
+from bot.storage.models import Photo, ReturnCase
+from flows.conversation_steps import Journey
+from flows.facts import Decision
+
+PARIS = ZoneInfo("Europe/Paris")
+# The case's status for each state of the journey; any other state is "open".
+STATUS = {
+    "handover": "handover",
+    "cancelled": "cancelled",
+    "declined": "declined",
+    "done": "accepted",
+}
+CLOSING = frozenset({"cancelled", "declined"})
+
+
+def reference_for(case_id: int, year: int) -> str:
+    """« R-2026-000123 »."""
+    return f"R-{year}-{case_id:06d}"
+
+
+async def open_case(session: AsyncSession, customer_id: int, now: datetime) -> ReturnCase:
+    """A new case with its reference (the reference needs the row's id, hence the flush)."""
+    case = ReturnCase(customer_id=customer_id, status="open", facts={})
+    session.add(case)
+    await session.flush()
+    case.reference = reference_for(case.id, now.astimezone(PARIS).year)
+    return case
+
+
+def record(case: ReturnCase, journey: Journey, looked: Looked, now: datetime) -> None:
+    """Writes what the journey knows onto the case: facts, item, decision, choice, status."""
+    facts, item, parcel = journey.facts, journey.item, journey.parcel
+    case.reason = facts.reason
+    case.seal_intact = facts.seal_intact
+    case.chosen_option = facts.option if journey.state == "done" else None
+    if parcel is not None:
+        case.shipment_id = looked.shipments.get(parcel.tracking_number)
+    if item is not None and item.open_case is None:
+        case.order_line_id = item.line_id
+        case.policy_version_id = looked.policy_versions.get(item.line_id)
+    decision = journey.decision()
+    if decision is not None:
+        case.decision = decision_json(decision)
+        case.rule = decision.rule_id
+    if facts.withdrawal_confirmed_at and case.withdrawal_acknowledged_at is None:
+        case.withdrawal_acknowledged_at = datetime.fromisoformat(facts.withdrawal_confirmed_at)
+    case.facts = {
+        **{k: v for k, v in facts.to_json().items() if k != "offered"},
+        "order": parcel.order_name if parcel and facts.owner_verified else None,
+        "sku": item.sku if item else None,
+        "price": str(item.price) if item else None,
+    }
+    status = STATUS.get(journey.state, "open")
+    if status != case.status:
+        case.status = status
+        case.closed_at = now if status in CLOSING else None
+
+
+async def keep_photo(session: AsyncSession, case: ReturnCase, photo: PhotoIn) -> None:
+    """Adds the photo to the case's evidence, once."""
+    known = await session.execute(
+        select(Photo.id).where(Photo.case_id == case.id, Photo.sha256 == photo.sha256)
+    )
+    if known.first() is None:
+        session.add(
+            Photo(
+                case_id=case.id,
+                sha256=photo.sha256,
+                perceptual_hash=photo.perceptual_hash,
+                path=photo.path,
+                source_file_id=photo.source_file_id,
+            )
+        )
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    """The decision as stored on the case: dates as ISO strings, amounts as strings."""
+    return _plain(dataclasses.asdict(decision))  # type: ignore[no-any-return]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, date | Decimal):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    return value

@@ -1,0 +1,259 @@
+"""The one conversation engine every channel uses: an event in, state and outbox rows out, in one transaction.
+
+A channel builds a `Sender` and an event (`TextIn`, `ChoiceIn`, `PhotoIn`, `UnsupportedIn`) and calls
+`handle`. The engine loads (or creates) and locks the conversation, looks up the world, runs the
+machine, and writes the new state, the case and the replies as `OutboxMessage` rows together. The
+channel sends the outbox rows; the console prints the payloads of the returned `Outcome`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.conversation import cases
+from bot.conversation.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
+from bot.conversation.outbox import queue_replies
+from bot.conversation.world import look_up
+from bot.storage.models import Conversation, Customer, ReturnCase
+from flows.conversation import RESTING, hand_back, respond
+from flows.conversation_steps import Journey
+from flows.conversation_world import Facts
+from flows.understanding import Heard, from_choice, understand
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one event did. `messages` are the outbox payloads written, in order."""
+
+    state: str
+    previous_state: str
+    trigger: str
+    case_id: int | None
+    reference: str | None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)
+
+    @property
+    def handed_over(self) -> bool:
+        """The case has just been handed to an agent (the agents' channel opens its topic)."""
+        return self.state == "handover" and self.previous_state != "handover"
+
+    @property
+    def for_agent(self) -> bool:
+        """The customer wrote while an agent holds the case: the agents' channel relays it."""
+        return self.trigger == "relay"
+
+
+class ConversationEngine:
+    """Handles customers' events, one at a time per conversation, each in one transaction."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, clock: Clock = utc_now
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def handle(self, sender: Sender, event: Event, *, inbox_id: int | None = None) -> Outcome:
+        """Runs one event in its own transaction and commits it."""
+        lock = self._lock(sender.channel, sender.chat_id)
+        async with lock, self._sessions() as session, session.begin():
+            return await self.handle_in(session, sender, event, inbox_id=inbox_id)
+
+    async def handle_in(
+        self, session: AsyncSession, sender: Sender, event: Event, *, inbox_id: int | None = None
+    ) -> Outcome:
+        """Runs one event inside the caller's transaction (the caller commits, e.g. with its inbox row)."""
+        customer = await _customer(session, sender)
+        conversation = await _conversation(session, sender, customer.id)
+        heard = _heard(event)
+        return await self._run(
+            session,
+            sender,
+            conversation,
+            customer,
+            event,
+            heard,
+            inbox_id,
+            lambda j: respond(j, heard),
+        )
+
+    async def hand_back(self, channel: str, chat_id: str) -> Outcome:
+        """An agent gives the conversation back to the bot, which goes on from the next missing step."""
+        async with self._lock(channel, chat_id), self._sessions() as session, session.begin():
+            conversation = await _locked(session, channel, chat_id)
+            if conversation is None:
+                raise LookupError(f"no conversation {channel}:{chat_id}")
+            customer = await session.get_one(Customer, conversation.customer_id)
+            sender = Sender(channel, chat_id, customer.external_id, customer.first_name)
+
+            def give_back(journey: Journey) -> str:
+                hand_back(journey)
+                return "hand_back"
+
+            return await self._run(
+                session, sender, conversation, customer, TextIn(""), Heard(), None, give_back
+            )
+
+    async def _run(
+        self,
+        session: AsyncSession,
+        sender: Sender,
+        conversation: Conversation,
+        customer: Customer,
+        event: Event,
+        heard: Heard,
+        inbox_id: int | None,
+        fire: Callable[[Journey], str],
+    ) -> Outcome:
+        now = self._clock()
+        case = await session.get(ReturnCase, conversation.case_id) if conversation.case_id else None
+        facts = Facts.from_json(conversation.context)
+        looked = await look_up(
+            session,
+            facts=facts,
+            heard=heard,
+            event=event,
+            case=case,
+            customer_id=customer.id,
+            first_name=customer.first_name,
+            now=now,
+        )
+        journey = Journey(conversation.state, facts, conversation.misses, looked.world)
+        previous = conversation.state
+        trigger = fire(journey)
+        if journey.facts is not facts:  # a fresh start: a new request, a new case
+            case = None
+        if case is None and journey.state not in ("new", "cancelled"):
+            case = await cases.open_case(session, customer.id, now)
+        if case is not None:
+            cases.record(case, journey, looked, now)
+            if isinstance(event, PhotoIn):
+                await cases.keep_photo(session, case, event)
+        conversation.state = journey.state
+        conversation.misses = journey.misses
+        conversation.context = journey.facts.to_json()
+        conversation.case_id = case.id if case else None
+        conversation.updated_at = now
+        reference = case.reference if case else None
+        rows = queue_replies(
+            session,
+            sender.channel,
+            sender.chat_id,
+            journey.replies,
+            reference=reference,
+            case_id=case.id if case else None,
+            inbox_id=inbox_id,
+        )
+        await session.flush()
+        return Outcome(
+            state=journey.state,
+            previous_state=previous,
+            trigger=trigger,
+            case_id=case.id if case else None,
+            reference=reference,
+            messages=[row.payload for row in rows],
+            outbox_ids=[row.id for row in rows],
+        )
+
+    def _lock(self, channel: str, chat_id: str) -> asyncio.Lock:
+        key = (channel, chat_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        return lock
+
+
+def _heard(event: Event) -> Heard:
+    if isinstance(event, TextIn):
+        return understand(event.text)
+    if isinstance(event, ChoiceIn):
+        return from_choice(event.choice_id)
+    if isinstance(event, PhotoIn):
+        return Heard(photo=True)
+    if isinstance(event, UnsupportedIn):
+        return Heard(unsupported=True)
+    raise TypeError(f"unknown event {event!r}")
+
+
+def _insert(session: AsyncSession) -> Any:
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
+async def _customer(session: AsyncSession, sender: Sender) -> Customer:
+    await session.execute(
+        _insert(session)(Customer)
+        .values(
+            channel=sender.channel,
+            external_id=sender.external_id,
+            first_name=sender.first_name,
+            username=sender.username,
+            created_at=utc_now(),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    )
+    customer = (
+        await session.execute(
+            select(Customer)
+            .where(Customer.channel == sender.channel, Customer.external_id == sender.external_id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    if sender.first_name and customer.first_name != sender.first_name:
+        customer.first_name = sender.first_name
+    return customer
+
+
+async def _conversation(session: AsyncSession, sender: Sender, customer_id: int) -> Conversation:
+    """The chat's conversation, created if new, locked for this transaction.
+
+    The insert comes first: on SQLite it takes the write lock, on PostgreSQL the row is then
+    locked with SELECT … FOR UPDATE, so two processes never run the same conversation at once.
+    """
+    await session.execute(
+        _insert(session)(Conversation)
+        .values(
+            channel=sender.channel,
+            chat_id=sender.chat_id,
+            customer_id=customer_id,
+            state=RESTING[0],
+            misses=0,
+            context={},
+            updated_at=utc_now(),
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+    )
+    conversation = await _locked(session, sender.channel, sender.chat_id)
+    assert conversation is not None  # just inserted or already there
+    return conversation
+
+
+async def _locked(session: AsyncSession, channel: str, chat_id: str) -> Conversation | None:
+    return (
+        await session.execute(
+            select(Conversation)
+            .where(Conversation.channel == channel, Conversation.chat_id == chat_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()

@@ -1,0 +1,146 @@
+"""The world the core needs for one event, read from the database before the machine runs.
+
+Parcels are looked up for the conversation's tracking number and every number in the message;
+ownership is checked here against the order's postcode or e-mail, so no proof reaches the core.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import shop_facts
+from bot.conversation.events import Event, PhotoIn
+from bot.photos import near_copies
+from bot.storage.models import Photo, ReturnCase, ShopSettings
+from flows.conversation_world import Facts, Item, Parcel, World
+from flows.facts import ShopPolicy
+from flows.understanding import Heard
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass
+class Looked:
+    """The world, plus what the engine keeps to write the case (policy version ids, shipments)."""
+
+    world: World
+    policy_versions: dict[int, int] = field(default_factory=dict)  # order line id -> version id
+    shipments: dict[str, int] = field(default_factory=dict)  # tracking number -> shipment id
+
+
+async def look_up(
+    session: AsyncSession,
+    *,
+    facts: Facts,
+    heard: Heard,
+    event: Event,
+    case: ReturnCase | None,
+    customer_id: int,
+    first_name: str,
+    now: datetime,
+) -> Looked:
+    """Reads everything the core may need for this event."""
+    settings = await session.get(ShopSettings, 1)
+    shop = await _shop_policy(session) if settings else None
+    numbers = list(dict.fromkeys([*heard.tracking_numbers, *filter(None, [facts.tracking_number])]))
+    looked = Looked(World(today=now.astimezone(PARIS).date(), now=now))
+    parcels: dict[str, Parcel] = {}
+    proves = False
+    for number in numbers:
+        found = await shop_facts.find_parcel(session, number)
+        if found is None:
+            continue
+        parcels[found.tracking_number] = await _parcel(session, found, case, looked)
+        looked.shipments[found.tracking_number] = found.shipment_id
+        if found.tracking_number == facts.tracking_number:
+            proves = any(found.owned_by(proof) for proof in (*heard.proofs, heard.text))
+    looked.world = World(
+        today=looked.world.today,
+        now=now,
+        shop=shop,
+        parcels=parcels,
+        proves_ownership=proves,
+        duplicate_photo=await _duplicate(session, event, customer_id),
+        first_name=first_name,
+        opening_hours=settings.opening_hours if settings else "",
+    )
+    return looked
+
+
+async def _shop_policy(session: AsyncSession) -> ShopPolicy | None:
+    try:
+        return await shop_facts.shop_policy(session)
+    except shop_facts.MissingShopData:
+        return None
+
+
+async def _parcel(
+    session: AsyncSession, found: shop_facts.Parcel, case: ReturnCase | None, looked: Looked
+) -> Parcel:
+    items = []
+    for item in found.items:
+        policy = None
+        try:
+            if (
+                case is not None
+                and case.order_line_id == item.order_line_id
+                and case.policy_version_id
+            ):
+                # A case keeps the policy version it was first decided with.
+                policy = await shop_facts.policy_version(session, case.policy_version_id)
+                looked.policy_versions[item.order_line_id] = case.policy_version_id
+            else:
+                in_force = await shop_facts.policy_in_force(session, item)
+                policy = in_force.policy
+                looked.policy_versions[item.order_line_id] = in_force.version_id
+        except shop_facts.MissingShopData:
+            policy = None
+        items.append(
+            Item(
+                line_id=item.order_line_id,
+                name=item.name,
+                sku=item.sku,
+                price=item.price,
+                quantity=item.quantity,
+                category=item.category,
+                policy=policy,
+                open_case=await _open_case(session, item.order_line_id, case),
+            )
+        )
+    return Parcel(
+        tracking_number=found.tracking_number,
+        order_name=found.order_name,
+        delivered_on=found.delivered_on,
+        last_parcel_delivered_on=found.last_parcel_delivered_on,
+        items=tuple(items),
+    )
+
+
+async def _open_case(session: AsyncSession, line_id: int, case: ReturnCase | None) -> str | None:
+    """The reference of another open case on this order line, if any."""
+    query = select(ReturnCase.reference).where(
+        ReturnCase.order_line_id == line_id, ReturnCase.closed_at.is_(None)
+    )
+    if case is not None:
+        query = query.where(ReturnCase.id != case.id)
+    return (await session.execute(query.limit(1))).scalar_one_or_none()
+
+
+async def _duplicate(session: AsyncSession, event: Event, customer_id: int) -> bool:
+    """Whether the photo (or a near-copy) is already in another customer's case."""
+    if not isinstance(event, PhotoIn):
+        return False
+    rows = await session.execute(
+        select(Photo.sha256, Photo.perceptual_hash)
+        .join(ReturnCase, ReturnCase.id == Photo.case_id)
+        .where(ReturnCase.customer_id != customer_id)
+    )
+    return any(
+        sha256 == event.sha256 or near_copies(fingerprint, event.perceptual_hash)
+        for sha256, fingerprint in rows
+    )

@@ -1,0 +1,75 @@
+"""Evidence photos: checked with Pillow, stored under the data folder named by their SHA-256.
+
+A perceptual hash (dHash, 64 bits) is kept with each photo so that a near-copy of a photo already
+used in another customer's case can be noticed (resized, recompressed, lightly cropped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from PIL import Image, UnidentifiedImageError
+
+EXTENSIONS: Final = {
+    "JPEG": "jpg",
+    "PNG": "png",
+    "WEBP": "webp",
+    "GIF": "gif",
+    "HEIF": "heic",
+    "BMP": "bmp",
+}
+NEAR_COPY_BITS: Final = 6  # dHash bits that may differ between a photo and its near-copy
+
+
+class NotAnImage(ValueError):
+    """The bytes are not an image Pillow can read."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPhoto:
+    sha256: str
+    path: Path
+    perceptual_hash: str
+
+
+def store_photo(data: bytes, photos_dir: Path) -> StoredPhoto:
+    """Checks that `data` is an image and stores it as `photos_dir/<sha256>.<ext>` (once)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image_format = image.format or ""
+            fingerprint = dhash(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise NotAnImage(str(error)) from None
+    sha256 = hashlib.sha256(data).hexdigest()
+    photos_dir.mkdir(parents=True, exist_ok=True)
+    path = photos_dir / f"{sha256}.{EXTENSIONS.get(image_format, 'img')}"
+    if not path.exists():
+        partial = path.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(path)
+    return StoredPhoto(sha256=sha256, path=path, perceptual_hash=fingerprint)
+
+
+def dhash(image: Image.Image) -> str:
+    """Difference hash: 64 bits saying whether each pixel is brighter than its right neighbour."""
+    small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    pixels = list(small.tobytes())
+    bits = 0
+    for row in range(8):
+        for column in range(8):
+            left, right = pixels[row * 9 + column], pixels[row * 9 + column + 1]
+            bits = (bits << 1) | (left > right)
+    return f"{bits:016x}"
+
+
+def near_copies(first: str, second: str) -> bool:
+    """Whether two perceptual hashes are of the same picture, give or take a recompression."""
+    if not first or not second:
+        return False
+    return bin(int(first, 16) ^ int(second, 16)).count("1") <= NEAR_COPY_BITS

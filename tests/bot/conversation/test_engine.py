@@ -1,0 +1,152 @@
+"""The engine on a real database: one transaction per event, state and outbox written together."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.conversation import ChoiceIn, ConversationEngine, Sender, TextIn
+from bot.photos import store_photo
+from bot.storage.models import Conversation, OutboxMessage, Photo, ReturnCase
+from tests.conversation_helpers import EngineChat, jpeg
+from tests.helpers import load_example_shop
+
+NOV_5 = date(2026, 11, 5)
+
+
+async def test_each_event_writes_state_case_and_outbox_together(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+
+    outcome = await chat.say("bonjour ma commande 6A15602676300 est arrivée cassée")
+
+    assert outcome.state == "ask_ownership"
+    assert outcome.reference == "R-2026-000001"
+    async with sessions() as session:
+        conversation = (await session.execute(select(Conversation))).scalar_one()
+        case = await session.get_one(ReturnCase, conversation.case_id)
+        outbox = (
+            (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id)))
+            .scalars()
+            .all()
+        )
+    assert conversation.state == "ask_ownership"
+    assert conversation.context["tracking_number"] == "6A15602676300"
+    assert (case.reason, case.status, case.order_line_id) == ("damaged", "open", None)
+    assert [row.payload["template"] for row in outbox] == ["welcome", "ask_ownership"]
+    assert outbox[0].payload["parse_mode"] == "HTML"
+    assert all(row.case_id == case.id and row.sent_at is None for row in outbox)
+
+
+async def test_the_outbox_payload_carries_the_choices_as_id_and_label(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+
+    outcome = await chat.say("/start")
+
+    question = outcome.messages[-1]
+    assert question["choices"][0] == ["reason:size_color", "Taille ou couleur"]
+    assert question["choices"][-1] == ["withdraw", "Renoncer au contrat ici"]
+    assert set(question) == {"template", "text", "parse_mode", "choices", "photo", "document"}
+
+
+async def test_photos_are_kept_on_the_case_and_a_copy_from_another_customer_hands_over(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await load_example_shop(sessions)
+    stored = store_photo(jpeg(), tmp_path / "photos")
+    first = EngineChat(sessions, NOV_5, name="camille")
+    await first.say("6A15602676300 cassé")
+    await first.say("69003")
+    await first.photo(stored.path, stored.sha256, stored.perceptual_hash)
+    assert first.state == "ask_photos"
+
+    other = EngineChat(sessions, NOV_5, name="yanis")
+    await other.say("RR123456785ES pas le bon article")
+    await other.say("31000")
+    await other.photo(stored.path, stored.sha256, stored.perceptual_hash)
+
+    assert other.state == "handover"
+    async with sessions() as session:
+        photos = (await session.execute(select(func.count()).select_from(Photo))).scalar_one()
+        handed = (
+            (await session.execute(select(ReturnCase).where(ReturnCase.status == "handover")))
+            .scalars()
+            .all()
+        )
+    assert photos == 2
+    assert [case.facts["handover_reasons"] for case in handed] == [["duplicate_photo"]]
+
+
+async def test_a_customer_can_have_several_cases_over_time(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("trop petite EW112720413FR")
+    await chat.say("31000")
+    await chat.press("photos:skip")
+    await chat.press("option:refund")
+    await chat.press("withdrawal:confirm")
+    assert chat.state == "done"
+
+    await chat.say("/start")
+    await chat.say("6A15602676300 cassée")
+    outcome = await chat.say("69003")
+
+    assert outcome.reference == "R-2026-000002"
+    async with sessions() as session:
+        cases = (await session.execute(select(ReturnCase).order_by(ReturnCase.id))).scalars().all()
+    assert [(c.status, c.chosen_option) for c in cases] == [("accepted", "refund"), ("open", None)]
+
+
+async def test_a_second_request_on_the_same_item_goes_to_an_agent(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    first = EngineChat(sessions, NOV_5, name="camille")
+    await first.say("6A15602676300 cassée")
+    await first.say("69003")
+
+    second = EngineChat(sessions, NOV_5, name="camille-bis")
+    await second.say("6A15602676300 cassée")
+    outcome = await second.say("69003")
+
+    assert outcome.state == "handover"
+    assert "R-2026-000001" in outcome.messages[-1]["text"]
+
+
+async def test_the_engine_can_run_inside_the_callers_transaction(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    engine = ConversationEngine(sessions)
+    sender = Sender("telegram", "42", "42", "Léa")
+
+    async with sessions() as session:
+        async with session.begin():
+            await engine.handle_in(session, sender, TextIn("/start"))
+        async with session.begin():
+            outcome = await engine.handle_in(session, sender, ChoiceIn("reason:defective"))
+
+    assert outcome.state == "ask_tracking"
+
+
+async def test_an_agent_hands_the_customer_back(sessions: async_sessionmaker[AsyncSession]) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("6A15602676300 cassée")
+    await chat.say("je veux parler à un conseiller")
+    assert chat.state == "handover"
+
+    outcome = await chat.engine().hand_back("console", "camille")
+
+    assert outcome.state == "ask_ownership"
+    assert [m["template"] for m in outcome.messages] == ["ask_ownership"]
