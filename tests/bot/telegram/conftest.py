@@ -11,6 +11,7 @@ from telegram import Bot
 from bot.config import Settings, load_settings
 from bot.telegram.client import build_bot
 from tests.bot.telegram.fake_bot_api import FakeBotApi
+from tests.bot.telegram.running import BotProcess
 
 
 @pytest.fixture
@@ -32,3 +33,15 @@ def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
 async def bot(settings: Settings) -> AsyncIterator[Bot]:
     async with build_bot(settings, poll_timeout=1) as client:
         yield client
+
+
+@pytest.fixture
+def bot_process(api: FakeBotApi, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
+    """The real `returnbot run` (not started yet), with its data folder and database."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    process = BotProcess(api, data_dir, database_url)
+    try:
+        yield process
+    finally:
+        process.ensure_stopped()

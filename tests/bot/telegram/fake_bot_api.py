@@ -560,6 +560,7 @@ class _ApiHandler(RequestHandler):
     def _setWebhook(self, params: dict[str, Any], upload: bytes | None) -> Any:
         with self.api._lock:
             self.api._state.webhook = dict(params)
+        self._background = asyncio.ensure_future(self.api._deliver_webhook())
         return True
 
     def _deleteWebhook(self, params: dict[str, Any], upload: bytes | None) -> Any:

@@ -1,0 +1,142 @@
+"""The Telegram bot's runner: migrations, the command menu, then updates in and replies out until a signal.
+
+    getUpdates / webhook ──► inbox (commit) ──► dispatcher: one lane per chat
+        └─ prepare (download photos) ─► one transaction: claim the row + engine + outbox rows
+    sender: one lane per chat ─► paced sends, retries ─► marked sent (group commit)
+
+SIGTERM and SIGINT stop the intake, let the updates and sends in flight finish (a few seconds),
+confirm the last getUpdates offset and close the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, BotCommand
+
+from bot.config import Settings
+from bot.conversation import ConversationEngine, Event, Outcome, Sender
+from bot.storage.database import create_engine, session_factory
+from bot.storage.migrate import upgrade_database
+from bot.telegram.client import POLL_TIMEOUT, build_bot
+from bot.telegram.dispatch import Dispatcher
+from bot.telegram.inbox import Poller
+from bot.telegram.pacing import Limits
+from bot.telegram.sender import Sender as OutboxSender
+from bot.telegram.updates import Engine, TelegramUpdates
+from bot.telegram.webhook import WebhookServer, register
+from bot.telegram.writes import WriteGate
+
+log = logging.getLogger(__name__)
+
+# The menu Telegram shows next to the text field (the commands the engine understands).
+COMMANDS = (
+    BotCommand("start", "Commencer ou reprendre une demande de retour"),
+    BotCommand("annuler", "Annuler la demande en cours"),
+    BotCommand("agent", "Parler à un conseiller"),
+    BotCommand("aide", "Comment ça marche"),
+    BotCommand("retractation", "Renoncer au contrat ici (droit de rétractation)"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Knobs for tests and benchmarks; the defaults are the production values."""
+
+    limits: Limits = field(default_factory=Limits)
+    poll_timeout: int = POLL_TIMEOUT
+    grace: float = 5.0
+
+
+async def serve(
+    settings: Settings, *, tuning: Tuning | None = None, stop: asyncio.Event | None = None
+) -> None:
+    """Runs the bot until `stop` is set or SIGTERM/SIGINT arrives."""
+    tuning = tuning or Tuning()
+    stop = stop or asyncio.Event()
+    await upgrade_database(settings.database_url)
+    database = create_engine(settings.database_url)
+    try:
+        with _stopping_on_signals(stop):
+            async with build_bot(settings, poll_timeout=tuning.poll_timeout) as bot:
+                await bot.set_my_commands(COMMANDS)
+                await _run(settings, bot, session_factory(database), tuning, stop)
+    finally:
+        await database.dispose()
+
+
+def engine_call(conversation: ConversationEngine) -> Engine:
+    """The conversation engine, run inside the dispatcher's transaction."""
+
+    async def call(session: AsyncSession, customer: Sender, event: Event, inbox_id: int) -> Outcome:
+        return await conversation.handle_in(session, customer, event, inbox_id=inbox_id)
+
+    return call
+
+
+async def _run(
+    settings: Settings,
+    bot: Bot,
+    sessions: async_sessionmaker[AsyncSession],
+    tuning: Tuning,
+    stop: asyncio.Event,
+) -> None:
+    gate = WriteGate(settings.database_url)
+    sender = OutboxSender(bot, sessions, gate, data_dir=settings.data_dir, limits=tuning.limits)
+    updates = TelegramUpdates(
+        bot,
+        engine_call(ConversationEngine(sessions)),
+        photos_dir=settings.photos_dir,
+        agent_chat_id=settings.agent_chat_id,
+    )
+    dispatcher = Dispatcher(sessions, gate, updates, on_committed=sender.wake)
+    workers = [
+        asyncio.create_task(sender.run(), name="sender"),
+        asyncio.create_task(dispatcher.run(), name="dispatcher"),
+    ]
+    poller: Poller | None = None
+    server: WebhookServer | None = None
+    if settings.webhook_url and settings.webhook_secret:
+        server = WebhookServer(sessions, gate, settings.webhook_secret, dispatcher.wake)
+        server.listen(*settings.webhook_host_port)
+        await register(bot, settings.webhook_url, settings.webhook_secret)
+    else:
+        await bot.delete_webhook(drop_pending_updates=False)
+        poller = Poller(bot, sessions, gate, dispatcher.wake, timeout=tuning.poll_timeout)
+        workers.append(asyncio.create_task(poller.run(), name="poller"))
+    log.info("bot started (%s)", "webhook" if server else "long polling")
+    stopped = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([*workers, stopped], return_when=asyncio.FIRST_COMPLETED)
+    log.info("stopping")
+    if server is not None:
+        await server.close()
+    if poller is not None:
+        workers[-1].cancel()
+    await dispatcher.drain(tuning.grace)
+    await sender.drain(tuning.grace)
+    for task in [*workers, stopped]:
+        task.cancel()
+    await asyncio.gather(*workers, stopped, return_exceptions=True)
+    if poller is not None:
+        await poller.confirm()
+    for task in done:
+        if task is not stopped and not task.cancelled() and (error := task.exception()):
+            raise error
+
+
+@contextlib.contextmanager
+def _stopping_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(number, stop.set)
+    try:
+        yield
+    finally:
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(number)

@@ -1,0 +1,252 @@
+"""From a Telegram update to the conversation engine's event, and the courtesies around it.
+
+Customers are served in private chats only. Text (commands included) becomes `TextIn`; a tapped
+button `ChoiceIn` (every callback query is answered, a forged or stale one with a polite note); a
+photo (its largest size) or an image sent as a file is downloaded, checked and stored, then becomes
+`PhotoIn` (each photo of an album is its own update, so each counts); stickers, voice notes, videos,
+locations, contacts and other files become `UnsupportedIn`, which the engine answers with a re-ask.
+Edited messages change nothing. Groups and channels other than the agents' group are logged and left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot, CallbackQuery, Chat, ChatMemberUpdated, Message, Update, User
+from telegram.constants import ChatAction, ChatMemberStatus
+from telegram.error import BadRequest, TelegramError
+
+from bot.conversation.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
+from bot.photos import NotAnImage, store_photo
+from bot.storage.base import utcnow
+from bot.storage.models import Customer, InboxUpdate, OutboxMessage
+from bot.telegram.inbox import CHANNEL
+from bot.telegram.keyboards import Tap, choices_of, read_tap
+from messages import render
+
+log = logging.getLogger(__name__)
+
+MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
+UNSUPPORTED = (
+    "sticker", "voice", "video", "video_note", "audio", "animation", "location", "venue",
+    "contact", "poll", "dice", "game", "story",
+)  # fmt: skip
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".gif", ".bmp")
+
+# What the engine is given for one event; it writes its state and outbox rows in `session`.
+Engine = Callable[[AsyncSession, Sender, Event, int], Awaitable[object]]
+
+
+@dataclass
+class Reading:
+    """What an update amounts to, worked out before its transaction (downloads included)."""
+
+    customer: Sender | None = None
+    events: list[Event] = field(default_factory=list)
+    wrote: bool = False  # the customer wrote: they no longer block the bot
+    tap: Tap | None = None
+    query_id: str | None = None
+    toast: str | None = None
+    tapped: tuple[int, int] | None = None  # (chat, message) whose keyboard to remove
+    leave: int | None = None
+    blocked: bool | None = None
+
+
+class TelegramUpdates:
+    """The dispatcher's handler for Telegram updates (see `bot.telegram.dispatch.UpdateHandler`)."""
+
+    def __init__(
+        self, bot: Bot, engine: Engine, *, photos_dir: Path, agent_chat_id: int | None
+    ) -> None:
+        self._bot = bot
+        self._engine = engine
+        self._photos_dir = photos_dir
+        self._agent_chat_id = agent_chat_id
+
+    async def prepare(self, row: InboxUpdate) -> Reading:
+        return await self.read(Update.de_json(row.payload, self._bot))
+
+    async def read(self, update: Update) -> Reading:
+        reading = Reading()
+        chat = update.effective_chat
+        if update.edited_message is not None or update.edited_channel_post is not None:
+            log.debug("update %s: an edited message changes nothing", update.update_id)
+        elif update.callback_query is not None:
+            self._read_tap(update.callback_query, reading)
+        elif chat is not None and chat.type != Chat.PRIVATE:
+            self._outside(update, chat, reading)
+        elif update.my_chat_member is not None:
+            reading.blocked = _blocked(update.my_chat_member)
+            reading.customer = _customer(
+                update.my_chat_member.from_user, update.my_chat_member.chat
+            )
+        elif update.message is not None and update.message.from_user is not None:
+            reading.customer = _customer(update.message.from_user, update.message.chat)
+            reading.wrote = True
+            reading.events = await self._read_message(update.message)
+        return reading
+
+    async def handle(self, session: AsyncSession, row: InboxUpdate, reading: Reading) -> None:
+        customer = reading.customer
+        if customer is None:
+            return
+        if reading.blocked is not None or reading.wrote:
+            await _set_blocked(session, customer.external_id, bool(reading.blocked))
+        events = list(reading.events)
+        if reading.tap is not None:
+            choice = await _resolve(session, reading.tap, customer.chat_id)
+            if choice is None:
+                reading.toast = render("stale_choice", {})
+            else:
+                events.append(ChoiceIn(choice))
+        for event in events:
+            await self._engine(session, customer, event, row.id)
+
+    async def handled(self, row: InboxUpdate, reading: Reading) -> None:
+        if reading.query_id is not None:
+            await _quietly(self._bot.answer_callback_query(reading.query_id, text=reading.toast))
+        if reading.tapped is not None and reading.toast is None:
+            chat_id, message_id = reading.tapped
+            await _quietly(self._bot.edit_message_reply_markup(chat_id, message_id))
+        if reading.leave is not None:
+            await _quietly(self._bot.leave_chat(reading.leave))
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    async def _read_message(self, message: Message) -> list[Event]:
+        events: list[Event] = []
+        if message.text:
+            return [TextIn(message.text)]
+        if message.caption:
+            events.append(TextIn(message.caption))
+        if message.photo:
+            largest = message.photo[-1]
+            events.append(await self._image(message.chat_id, largest.file_id, largest.file_size))
+        elif message.document is not None:
+            document = message.document
+            if _is_image(document.mime_type, document.file_name):
+                events.append(
+                    await self._image(message.chat_id, document.file_id, document.file_size)
+                )
+            else:
+                events.append(UnsupportedIn("document"))
+        else:
+            kind = next((k for k in UNSUPPORTED if getattr(message, k, None)), None)
+            if kind is not None:
+                events.append(UnsupportedIn(kind))
+        return events
+
+    async def _image(self, chat_id: int, file_id: str, size: int | None) -> Event:
+        """Downloads, checks and stores an image; a file too big or not an image is refused."""
+        if size is not None and size > MAX_DOWNLOAD:
+            return UnsupportedIn("too_big")
+        await _quietly(self._bot.send_chat_action(chat_id, ChatAction.TYPING))
+        try:
+            file = await self._bot.get_file(file_id)
+        except BadRequest as error:
+            if "too big" in error.message.lower():
+                return UnsupportedIn("too_big")
+            raise
+        if file.file_size is not None and file.file_size > MAX_DOWNLOAD:
+            return UnsupportedIn("too_big")
+        data = bytes(await file.download_as_bytearray())
+        try:
+            stored = await asyncio.to_thread(store_photo, data, self._photos_dir)
+        except NotAnImage:
+            return UnsupportedIn("not_an_image")
+        return PhotoIn(
+            sha256=stored.sha256,
+            path=str(stored.path),
+            perceptual_hash=stored.perceptual_hash,
+            source_file_id=file_id,
+        )
+
+    def _read_tap(self, query: CallbackQuery, reading: Reading) -> None:
+        reading.query_id = query.id
+        message = query.message
+        chat = message.chat if message is not None else None
+        if chat is not None and chat.type != Chat.PRIVATE:
+            if chat.id != self._agent_chat_id:
+                log.info("ignoring a button tapped in chat %s", chat.id)
+            return
+        reading.customer = _customer(query.from_user, chat)
+        reading.wrote = True
+        reading.tap = read_tap(query.data)
+        if reading.tap is None:
+            reading.toast = render("stale_choice", {})
+        elif message is not None:
+            reading.tapped = (message.chat.id, message.message_id)
+
+    def _outside(self, update: Update, chat: Chat, reading: Reading) -> None:
+        """A group or a channel: the agents' group is for agents; any other is left."""
+        if chat.id == self._agent_chat_id:
+            log.debug("update %s from the agents' group", update.update_id)
+            return
+        member = update.my_chat_member
+        if member is not None and member.new_chat_member.status in (
+            ChatMemberStatus.LEFT,
+            ChatMemberStatus.BANNED,
+        ):
+            return
+        log.info("ignoring update %s from %s %s; leaving it", update.update_id, chat.type, chat.id)
+        reading.leave = chat.id
+
+
+def _customer(user: User, chat: Chat | None) -> Sender:
+    return Sender(
+        channel=CHANNEL,
+        chat_id=str(chat.id if chat is not None else user.id),
+        external_id=str(user.id),
+        first_name=user.first_name or "",
+        username=user.username or "",
+    )
+
+
+def _blocked(member: ChatMemberUpdated) -> bool | None:
+    status = member.new_chat_member.status
+    if status == ChatMemberStatus.BANNED:
+        return True
+    if status == ChatMemberStatus.MEMBER:
+        return False
+    return None
+
+
+def _is_image(mime_type: str | None, file_name: str | None) -> bool:
+    if mime_type and mime_type.startswith("image/"):
+        return True
+    return bool(file_name) and str(file_name).lower().endswith(IMAGE_SUFFIXES)
+
+
+async def _resolve(session: AsyncSession, tap: Tap, chat_id: str) -> str | None:
+    """The choice id a tap stands for, if the button really was sent to this chat."""
+    row = await session.get(OutboxMessage, tap.outbox_id)
+    if row is None or row.channel != CHANNEL or row.chat_id != chat_id:
+        return None
+    choices = choices_of(row.payload)
+    return choices[tap.index][0] if tap.index < len(choices) else None
+
+
+async def _set_blocked(session: AsyncSession, external_id: str, blocked: bool) -> None:
+    await session.execute(
+        update(Customer)
+        .where(
+            Customer.channel == CHANNEL,
+            Customer.external_id == external_id,
+            Customer.blocked_at.is_(None) if blocked else Customer.blocked_at.is_not(None),
+        )
+        .values(blocked_at=utcnow() if blocked else None)
+    )
+
+
+async def _quietly(call: Awaitable[object]) -> None:
+    """A courtesy call (typing, answering a tap): failing it must not fail the update."""
+    try:
+        await call
+    except TelegramError as error:
+        log.info("courtesy call failed: %s", error)

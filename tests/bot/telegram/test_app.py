@@ -1,0 +1,114 @@
+"""`returnbot run` against the loopback Bot API: menu, complete conversations, clean shutdown."""
+
+from __future__ import annotations
+
+import io
+import random
+
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.storage.database import open_database
+from bot.storage.models import Conversation, Photo, ReturnCase
+from tests.bot.telegram.fake_bot_api import FakeBotApi, Sent, eventually
+from tests.bot.telegram.running import BotProcess, load_demo_shop
+from tests.helpers import returnbot
+
+CAMILLE = 4242  # ordered the Opaline lamp, parcel 6A15602676300, postcode 69003
+
+
+def photo_of_the_damage(seed: int) -> bytes:
+    """A photo unlike any other (random noise), so that no two customers share one."""
+    rng = random.Random(seed)
+    image = Image.new("L", (48, 36))
+    image.putdata([rng.randrange(256) for _ in range(48 * 36)])
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def button(message: Sent, label: str) -> str:
+    return next(data for text, data in message.buttons if text == label)
+
+
+async def replies(api: FakeBotApi, chat: int, count: int) -> list[Sent]:
+    await eventually(lambda: len(api.sent(chat)) >= count, within=30)
+    return api.sent(chat)
+
+
+async def test_the_bot_sets_its_french_menu_polls_and_stops_cleanly(
+    api: FakeBotApi, bot_process: BotProcess
+) -> None:
+    bot_process.start()
+    await bot_process.started()
+    assert [c["command"] for c in api.commands] == [
+        "start",
+        "annuler",
+        "agent",
+        "aide",
+        "retractation",
+    ]
+    assert api.calls("deleteWebhook"), "long polling needs the webhook removed"
+    api.send_command(7, "/aide")
+    assert (await replies(api, 7, 1))[0].text
+    assert await bot_process.stop() == 0
+    assert "Bot arrêté." in bot_process.log()
+
+
+def test_without_a_token_run_says_which_variable_to_set() -> None:
+    result = returnbot("run", env={"TELEGRAM_BOT_TOKEN": ""})
+    assert result.returncode == 1
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr and "@BotFather" in result.stderr
+
+
+async def test_a_complete_conversation_with_free_text_a_photo_and_buttons(
+    api: FakeBotApi, bot_process: BotProcess, database_url: str
+) -> None:
+    await load_demo_shop(database_url)
+    bot_process.start()
+    await bot_process.started()
+
+    api.send_text(CAMILLE, "bonjour, ma lampe est arrivee cassée 6A15602676300")
+    welcome, ownership = await replies(api, CAMILLE, 2)
+    assert "désolés" in welcome.text and "code postal" in ownership.text
+
+    api.send_text(CAMILLE, "69003")
+    photos = (await replies(api, CAMILLE, 3))[-1]
+    assert "photo" in photos.text
+
+    api.send_photo(CAMILLE, photo_of_the_damage(1))
+    received = (await replies(api, CAMILLE, 4))[-1]
+    assert "photo reçue (1)" in received.text
+
+    api.press(CAMILLE, button(received, "C'est tout"), received.message_id)
+    offer = (await replies(api, CAMILLE, 5))[-1]
+    assert [label for label, _ in offer.buttons] == ["Échange", "Remboursement"]
+
+    api.press(CAMILLE, button(offer, "Remboursement"), offer.message_id)
+    instructions = (await replies(api, CAMILLE, 6))[-1]
+    assert "R-2026-" in instructions.text and "adresse de retour" in instructions.text
+
+    assert len(api.calls("answerCallbackQuery")) == 2
+    edited = [c[1]["message_id"] for c in api.calls("editMessageReplyMarkup")]
+    assert edited == [received.message_id, offer.message_id]
+    async with open_database(database_url) as sessions:
+        conversation, case, photo = await _journey(sessions, CAMILLE)
+    assert conversation.state == "done"
+    assert (case.reason, case.chosen_option) == ("damaged", "refund")
+    assert (bot_process.data_dir / "photos").is_dir() and photo.path.endswith(".jpg")
+    assert await bot_process.stop() == 0
+
+
+async def _journey(
+    sessions: async_sessionmaker[AsyncSession], chat: int
+) -> tuple[Conversation, ReturnCase, Photo]:
+    async with sessions() as session:
+        conversation = await session.scalar(
+            select(Conversation).where(Conversation.chat_id == str(chat))
+        )
+        assert conversation is not None and conversation.case_id is not None
+        case = await session.get_one(ReturnCase, conversation.case_id)
+        photo = await session.scalar(select(Photo).where(Photo.case_id == case.id))
+        assert photo is not None
+    return conversation, case, photo
