@@ -1,0 +1,138 @@
+"""The acceptance scenarios of the journey on the engine and a real database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.conversation import UnsupportedIn
+from bot.storage.models import Conversation, ReturnCase
+from tests.conversation_helpers import EngineChat
+from tests.helpers import load_example_shop
+
+NOV_5 = date(2026, 11, 5)
+
+
+async def test_a_first_message_with_reason_and_tracking_number_skips_both_questions(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+
+    outcome = await chat.say("ma commande RR123456785ES est arrivée cassée")
+
+    assert [m["template"] for m in outcome.messages] == ["welcome", "ask_ownership"]
+
+
+async def test_a_wrong_tracking_number_three_times_hands_over(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("/start")
+    await chat.press("reason:defective")
+
+    await chat.say("RR123456784ES")
+    await chat.say("6A00000000000")
+    assert chat.state == "ask_tracking"
+    outcome = await chat.say("XX")
+
+    assert outcome.state == "handover"
+    async with sessions() as session:
+        case = (await session.execute(select(ReturnCase))).scalar_one()
+    assert case.status == "handover"
+    assert case.facts["handover_reasons"] == ["three_misses"]
+
+
+async def test_the_photo_step_answered_with_text_asks_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("6A15602676300 cassée")
+    await chat.say("69003")
+
+    outcome = await chat.say("je vous l'envoie")
+
+    assert outcome.state == "ask_photos"
+    assert [m["template"] for m in outcome.messages] == ["reask_photos"]
+    unsupported = await chat.send(UnsupportedIn("sticker"))
+    assert [m["template"] for m in unsupported.messages] == ["unsupported", "ask_photos"]
+
+
+async def test_a_failed_ownership_check_leaks_no_order_detail(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("le colis 3318810025 ne correspond pas à la description")
+
+    for guess in ("75001", "nimporte@example.fr", "33001"):
+        await chat.say(guess)
+
+    said = "\n".join(str(m["text"]) for m in chat.received)
+    for detail in (
+        "Lampadaire",
+        "189",
+        "#1005",
+        "Moreau",
+        "Bordeaux",
+        "33000",
+        "ines.moreau",
+        "Solstice",
+    ):
+        assert detail not in said
+    assert chat.state == "handover"
+
+
+async def test_cancel_then_start_is_a_fresh_start(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("6A15602676300 cassée")
+    await chat.say("69003")
+
+    cancelled = await chat.say("/annuler")
+    started = await chat.say("/start")
+
+    assert cancelled.state == "cancelled"
+    assert [m["template"] for m in started.messages] == ["welcome", "ask_reason"]
+    async with sessions() as session:
+        conversation = (await session.execute(select(Conversation))).scalar_one()
+        cases = (await session.execute(select(ReturnCase).order_by(ReturnCase.id))).scalars().all()
+    assert conversation.context["reason"] is None
+    assert conversation.context["tracking_number"] is None
+    assert [(c.status, c.closed_at is not None) for c in cases] == [
+        ("cancelled", True),
+        ("open", False),
+    ]
+    assert conversation.case_id == cases[1].id
+
+
+async def test_a_customer_coming_back_days_later_resumes(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    await EngineChat(sessions, NOV_5).say("6A15602676300 cassée")
+
+    later = EngineChat(sessions, date(2026, 11, 9))
+    outcome = await later.say("Bonjour")
+
+    assert [m["template"] for m in outcome.messages] == ["resume", "ask_ownership"]
+    assert (await later.say("69003")).state == "ask_photos"
+
+
+async def test_the_bot_stays_silent_while_an_agent_holds_the_case(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("/agent")
+
+    outcome = await chat.say("allô ?")
+
+    assert outcome.messages == []
+    assert outcome.for_agent
