@@ -49,7 +49,8 @@ async def test_the_bot_sets_its_french_menu_polls_and_stops_cleanly(
         "aide",
         "retractation",
     ]
-    assert api.calls("deleteWebhook"), "long polling needs the webhook removed"
+    await eventually(lambda: bool(api.calls("deleteWebhook")))  # long polling needs it gone
+    await eventually(lambda: bool(api.calls("getUpdates")))
     api.send_command(7, "/aide")
     assert (await replies(api, 7, 1))[0].text
     assert await bot_process.stop() == 0
