@@ -1,0 +1,64 @@
+"""Webhook mode: updates are accepted only with the secret, and answered 200 after the commit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+
+from sqlalchemy import select
+
+from bot.storage.database import open_database
+from bot.storage.models import InboxUpdate
+from tests.bot.telegram.fake_bot_api import FakeBotApi, eventually
+from tests.bot.telegram.running import BotProcess, free_port
+
+SECRET = "le-secret_de-la-boutique"
+
+
+def _post(url: str, update: dict[str, object], secret: str | None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(url, data=json.dumps(update).encode(), headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+async def test_webhook_with_the_right_secret_serves_and_a_wrong_one_is_refused(
+    api: FakeBotApi, bot_process: BotProcess, database_url: str
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram"
+    bot_process.env.update(
+        RETURNBOT_WEBHOOK_URL=url,
+        RETURNBOT_WEBHOOK_SECRET=SECRET,
+        RETURNBOT_WEBHOOK_LISTEN=f"127.0.0.1:{port}",
+    )
+    bot_process.start()
+    await bot_process.started()
+    await eventually(lambda: api.webhook is not None)
+    assert api.webhook == {
+        "url": url,
+        "secret_token": SECRET,
+        "allowed_updates": ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"],
+    }  # fmt: skip
+
+    api.send_command(8, "/aide")  # Telegram posts it to the webhook with the secret
+    await eventually(lambda: len(api.sent(8)) == 1, within=30)
+
+    forged = {"update_id": 999_001, "message": {"message_id": 1, "date": 0, "chat": {"id": 9, "type": "private"}, "from": {"id": 9, "is_bot": False, "first_name": "X"}, "text": "/start"}}  # fmt: skip
+    assert await asyncio.to_thread(_post, url, forged, "pas-le-bon") == 403
+    assert await asyncio.to_thread(_post, url, forged, None) == 403
+    assert await asyncio.to_thread(_post, url, {"no": "update"}, SECRET) == 400
+    await asyncio.sleep(0.5)
+    async with open_database(database_url) as sessions, sessions() as session:
+        update_ids = (await session.scalars(select(InboxUpdate.update_id))).all()
+    assert 999_001 not in update_ids and len(update_ids) == 1
+    assert api.sent(9) == []
+    assert api.calls("getUpdates") == [] and api.calls("deleteWebhook") == []
+    assert await bot_process.stop() == 0
