@@ -121,6 +121,10 @@ REASON_PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
         (
             "fonctionne pas",
             "fonctionne plus",
+            "fonctionnent pas",
+            "fonctionnent plus",
+            "marchent pas",
+            "marchent plus",
             "marche pas",
             "marche plus",
             "panne",

@@ -26,6 +26,7 @@ from flows.understanding import from_choice, understand
         ("ça ne fonctionne pas", "defective"),
         ("ne fonctionne plus du tout, en panne", "defective"),
         ("les écouteurs ne s'allument pas", "defective"),
+        ("mes ecouteurs ne fonctionnent pas", "defective"),
         ("je n'ai pas reçu mon colis", "not_received"),
         ("colis perdu ?", "not_received"),
         ("toujours rien, jamais arrivé", "not_received"),

@@ -1,0 +1,76 @@
+"""`returnbot chat` in a real pseudo-terminal: a whole conversation, from the demo shop to the instructions."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+
+from tests.conversation_helpers import jpeg
+
+
+def _spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RETURNBOT_", "TELEGRAM_"))}
+    env.pop("DATABASE_URL", None)
+    env.update(RETURNBOT_DATA_DIR=str(tmp_path / "data"), COLUMNS="200")
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "bot", "chat", *args],
+        cwd=str(tmp_path),
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(50, 200),
+    )
+
+
+def test_a_whole_conversation_in_the_terminal(tmp_path: Path) -> None:
+    photo = tmp_path / "chargeur.jpg"
+    photo.write_bytes(jpeg())
+    child = _spawn(tmp_path, "--client", "tom")
+
+    child.expect("Charger la boutique de démonstration")
+    child.sendline("o")
+    child.expect("Que se passe-t-il avec votre article")
+    child.expect("5. Arrivé cassé ou abîmé")
+    child.expect("Vous › ")
+    child.sendline("5")
+    child.expect("numéro de suivi")
+    child.sendline("lx 1234 5678 5 cn")
+    child.expect("code postal")
+    child.sendline("35000")
+    child.expect("photos")
+    child.sendline(f"/photo {photo}")
+    child.expect(r"photo reçue \(1\)")
+    child.expect("1. C'est tout")
+    child.sendline("1")
+    child.expect("Que préférez-vous")
+    child.expect("1. Je le garde, envoyez-en un autre")
+    child.sendline("1")
+    child.expect(r"Votre dossier : R-\d{4}-000001")
+    child.sendline("/quitter")
+    child.expect("À bientôt")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0
+    assert list((tmp_path / "data" / "photos").glob("*.jpg"))
+
+
+def test_the_conversation_is_found_again_in_a_new_session(tmp_path: Path) -> None:
+    first = _spawn(tmp_path, "--client", "lea")
+    first.expect("Charger la boutique")
+    first.sendline("")
+    first.expect("Vous › ")
+    first.sendline("mes écouteurs ne fonctionnent pas")
+    first.expect("numéro de suivi")
+    first.sendline("/quitter")
+    first.expect(pexpect.EOF)
+
+    second = _spawn(tmp_path, "--client", "lea")
+    second.expect("Reprenons où nous en étions")
+    second.expect("numéro de suivi")
+    second.sendline("/quitter")
+    second.expect(pexpect.EOF)
