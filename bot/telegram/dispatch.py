@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections import deque
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
@@ -23,6 +22,7 @@ from bot.storage.base import utcnow
 from bot.storage.models import InboxUpdate
 from bot.telegram.errors import is_transient
 from bot.telegram.inbox import CHANNEL
+from bot.telegram.lanes import Lanes, Verdict
 from bot.telegram.writes import WriteGate, with_retries
 
 log = logging.getLogger(__name__)
@@ -68,9 +68,7 @@ class Dispatcher(Generic[P]):
         self._slots = asyncio.Semaphore(concurrency)
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
-        self._queues: dict[str, deque[int]] = {}
-        self._lanes: dict[str, asyncio.Task[None]] = {}
-        self._known: set[int] = set()
+        self._lanes: Lanes[int] = Lanes(self._in_slot, "chat")
         self._stopping = False
         self.handled_count = 0
 
@@ -91,14 +89,10 @@ class Dispatcher(Generic[P]):
         """Stops taking updates; lets the ones being handled finish for up to `grace` seconds."""
         self._stopping = True
         self._wakeup.set()
-        lanes = list(self._lanes.values())
-        if lanes:
-            _done, pending = await asyncio.wait(lanes, timeout=grace)
-            for lane in pending:
-                lane.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        await self._lanes.drain(grace)
 
     async def _fetch(self) -> None:
+        snapshot = self._lanes.snapshot()
         async with self._sessions() as session:
             rows = (
                 await session.execute(
@@ -108,29 +102,13 @@ class Dispatcher(Generic[P]):
                 )
             ).all()
         for row in rows:
-            if row.id in self._known:
-                continue
-            self._known.add(row.id)
-            chat = row.chat_id or NO_CHAT
-            self._queues.setdefault(chat, deque()).append(row.id)
-            if chat not in self._lanes:
-                self._lanes[chat] = asyncio.create_task(self._lane(chat), name=f"chat-{chat}")
+            self._lanes.offer(row.chat_id or NO_CHAT, row.id, row.id)
+        self._lanes.forget(snapshot)
 
-    async def _lane(self, chat: str) -> None:
-        queue = self._queues[chat]
-        try:
-            while queue and not self._stopping:
-                inbox_id = queue[0]
-                async with self._slots:
-                    await self._handle_one(inbox_id)
-                queue.popleft()
-                self._known.discard(inbox_id)
-        finally:
-            del self._lanes[chat]
-            if not queue:
-                del self._queues[chat]
-            elif not self._stopping:
-                self._lanes[chat] = asyncio.create_task(self._lane(chat), name=f"chat-{chat}")
+    async def _in_slot(self, inbox_id: int) -> Verdict:
+        async with self._slots:
+            await self._handle_one(inbox_id)
+        return Verdict.DONE
 
     async def _handle_one(self, inbox_id: int) -> None:
         async with self._sessions() as session:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from bot.storage.models import Customer, OutboxMessage
 from bot.telegram.errors import is_permanent, retry_after_seconds
 from bot.telegram.inbox import CHANNEL
 from bot.telegram.keyboards import choices_of, keyboard
+from bot.telegram.lanes import Lanes, Verdict
 from bot.telegram.pacing import Limits, Pacer
 from bot.telegram.writes import WriteGate, with_retries
 
@@ -58,9 +58,7 @@ class Sender:
         self._pacer = Pacer(limits or Limits())
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
-        self._queues: dict[str, deque[OutboxMessage]] = {}
-        self._lanes: dict[str, asyncio.Task[None]] = {}
-        self._known: set[int] = set()
+        self._lanes: Lanes[OutboxMessage] = Lanes(self._send_one, "send")
         self._marks: list[tuple[int, asyncio.Future[None]]] = []
         self._marks_ready = asyncio.Event()
         self._stopping = False
@@ -84,16 +82,13 @@ class Sender:
         """Stops taking rows; lets the sends in flight finish for up to `grace` seconds."""
         self._stopping = True
         self._wakeup.set()
-        lanes = list(self._lanes.values())
-        if lanes:
-            _done, pending = await asyncio.wait(lanes, timeout=grace)
-            for lane in pending:
-                lane.cancel()
+        await self._lanes.drain(grace)
         await self._flush_marks()
 
     # -- reading the outbox -------------------------------------------------------------------
 
     async def _fetch(self) -> None:
+        snapshot = self._lanes.snapshot()
         async with self._sessions() as session:
             pending = (
                 await session.execute(
@@ -116,51 +111,28 @@ class Sender:
                     .order_by(OutboxMessage.id)
                 )
             ).all()
-            new = [row for row in pending if row.id not in self._known]
+            new = [row for row in pending if not self._lanes.knows(row.id)]
             blocked = {row.chat_id for row in new if row.blocked_at is not None}
             if blocked:
                 await self._abandon_chats(blocked, "the customer blocked the bot")
             wanted = [row.id for row in new if row.chat_id not in blocked]
-            if not wanted:
-                return
             rows = (
-                await session.scalars(
-                    select(OutboxMessage)
-                    .where(OutboxMessage.id.in_(wanted))
-                    .order_by(OutboxMessage.id)
-                )
-            ).all()
+                (
+                    await session.scalars(
+                        select(OutboxMessage)
+                        .where(OutboxMessage.id.in_(wanted))
+                        .order_by(OutboxMessage.id)
+                    )
+                ).all()
+                if wanted
+                else []
+            )
         for row in rows:
-            self._known.add(row.id)
-            self._queues.setdefault(row.chat_id, deque()).append(row)
-            if row.chat_id not in self._lanes:
-                self._lanes[row.chat_id] = asyncio.create_task(
-                    self._lane(row.chat_id), name=f"lane-{row.chat_id}"
-                )
+            self._lanes.offer(row.chat_id, row.id, row)
+        self._lanes.forget(snapshot)
 
-    # -- one chat's lane ------------------------------------------------------------------------
-
-    async def _lane(self, chat_id: str) -> None:
-        queue = self._queues[chat_id]
-        try:
-            while queue and not self._stopping:
-                row = queue[0]
-                if await self._send_one(row):
-                    queue.popleft()
-                    self._known.discard(row.id)
-                elif row.last_error and row.last_error.startswith(ABANDONED):
-                    for dropped in queue:
-                        self._known.discard(dropped.id)
-                    queue.clear()
-        finally:
-            del self._lanes[chat_id]
-            if not queue:
-                del self._queues[chat_id]
-            elif not self._stopping:  # rows arrived as the lane was ending
-                self._lanes[chat_id] = asyncio.create_task(self._lane(chat_id))
-
-    async def _send_one(self, row: OutboxMessage) -> bool:
-        """Tries once (after the wait it is due); True once sent and marked."""
+    async def _send_one(self, row: OutboxMessage) -> Verdict:
+        """Tries once, when it is due; DONE once sent and marked, or set aside."""
         if row.next_attempt_at is not None:
             delay = (row.next_attempt_at - utcnow()).total_seconds()
             if delay > 0:
@@ -170,29 +142,28 @@ class Sender:
             await self._deliver(row)
         except RetryAfter as error:
             await self._failed(row, error, retry_after_seconds(error))
-            return False
+            return Verdict.AGAIN
         except ChatMigrated as error:
             log.warning("chat %s became %s", row.chat_id, error.new_chat_id)
             row.payload = {**row.payload, "chat_id": str(error.new_chat_id)}
-            return False
+            return Verdict.AGAIN
         except Forbidden as error:
             await self._abandon_chats({row.chat_id}, f"forbidden: {error.message}")
-            row.last_error = ABANDONED + "forbidden"
-            return False
+            return Verdict.DROP_CHAT
         except TelegramError as error:
             if is_permanent(error):
                 log.error("outbox %s rejected by Telegram: %s", row.id, error.message)
                 await self._abandon_row(row, error.message)
-                return False
+                return Verdict.DONE
             await self._failed(row, error, _backoff(row.attempts))
-            return False
+            return Verdict.AGAIN
         except (OSError, TimeoutError) as error:
             await self._failed(row, error, _backoff(row.attempts))
-            return False
+            return Verdict.AGAIN
         while True:  # sent: only the mark may be retried, never the send
             try:
                 await self._mark_sent(row.id)
-                return True
+                return Verdict.DONE
             except Exception:
                 log.exception("could not mark outbox %s as sent; retrying", row.id)
                 await asyncio.sleep(1.0)

@@ -105,6 +105,7 @@ class FakeBotApi:
         self.token = token
         self.faults = faults or Faults()
         self._random = random.Random(self.faults.seed)
+        self.fault_log: list[int] = []  # the status of each fault injected
         self._state = _State()
         self._lock = threading.Lock()
         self._update_ids = itertools.count(1000)
@@ -416,8 +417,10 @@ class FakeBotApi:
         roll = self._random.random()
         if roll < self.faults.share_429:
             retry = self.faults.retry_after
+            self.fault_log.append(429)
             return 429, _error(429, f"Too Many Requests: retry after {retry}", retry_after=retry)
         if roll < self.faults.share_429 + self.faults.share_502:
+            self.fault_log.append(502)
             return 502, {}
         return None
 

@@ -1,0 +1,95 @@
+"""Work queued per chat: one task per chat works through its queue in order; chats run side by side.
+
+Rows come from database queries that may be slightly stale: a row finished while the query ran can
+still be reported as pending. `Lanes` remembers what it finished until a query begun afterwards
+has come back (`snapshot()` before the query, `forget(snapshot)` after it), so nothing is queued twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import itertools
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class Verdict(enum.Enum):
+    DONE = "done"  # finished: next item
+    AGAIN = "again"  # try the same item again
+    DROP_CHAT = "drop_chat"  # give up on this chat's queued items
+
+
+class Lanes(Generic[T]):
+    """Per-chat queues of items identified by an integer key."""
+
+    def __init__(self, work: Callable[[T], Awaitable[Verdict]], name: str) -> None:
+        self._work = work
+        self._name = name
+        self._queues: dict[str, deque[tuple[int, T]]] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._queued: set[int] = set()
+        self._finished: dict[int, int] = {}  # key -> when (counter) it was finished
+        self._clock = itertools.count()
+        self._stopping = False
+
+    def snapshot(self) -> int:
+        """Call before querying for pending rows; pass the result to `offer`."""
+        return next(self._clock)
+
+    def offer(self, chat: str, key: int, item: T) -> None:
+        """Queues `item` unless it is queued already or was finished lately."""
+        if self._stopping or key in self._queued or key in self._finished:
+            return
+        self._queued.add(key)
+        self._queues.setdefault(chat, deque()).append((key, item))
+        if chat not in self._tasks:
+            self._tasks[chat] = asyncio.create_task(self._lane(chat), name=f"{self._name}-{chat}")
+
+    def forget(self, since: int) -> None:
+        """Forgets items finished before `since`: a query begun after that cannot report them."""
+        self._finished = {key: at for key, at in self._finished.items() if at >= since}
+
+    def knows(self, key: int) -> bool:
+        return key in self._queued or key in self._finished
+
+    async def drain(self, grace: float) -> None:
+        """Stops the lanes after their current item, waiting at most `grace` seconds."""
+        self._stopping = True
+        tasks = list(self._tasks.values())
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _lane(self, chat: str) -> None:
+        queue = self._queues[chat]
+        try:
+            while queue and not self._stopping:
+                key, item = queue[0]
+                try:
+                    verdict = await self._work(item)
+                except Exception:
+                    log.exception("%s lane %s failed; trying again", self._name, chat)
+                    await asyncio.sleep(1.0)
+                    continue
+                if verdict is Verdict.DONE:
+                    queue.popleft()
+                    self._queued.discard(key)
+                    self._finished[key] = next(self._clock)
+                elif verdict is Verdict.DROP_CHAT:
+                    for dropped, _item in queue:
+                        self._queued.discard(dropped)
+                        self._finished[dropped] = next(self._clock)
+                    queue.clear()
+        finally:
+            del self._tasks[chat]
+            if not queue:
+                del self._queues[chat]
