@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows import conversation_answers as answers
 from flows.conversation_world import Button, Facts, Item, Parcel, Reply, World
 from flows.decision import decide
 from flows.facts import (
@@ -162,7 +163,7 @@ class Journey:
 
     def ask_photos(self) -> None:
         """Asks for photos: required for a problem with the item, optional otherwise."""
-        required = self._photos_required()
+        required = self.photos_required()
         buttons = [Button("photos:done", "photos.done")] if self.facts.photos else []
         if not required:
             buttons.append(Button("photos:skip", "photos.skip"))
@@ -237,7 +238,7 @@ class Journey:
 
     def acknowledge_photo(self) -> None:
         """Thanks for a photo and offers to send more or finish."""
-        required = self._photos_required()
+        required = self.photos_required()
         buttons = (Button("photos:done", "photos.done"), Button("later", "later"))
         self.say("photo_received", buttons, photos=self.facts.photos, required=required)
 
@@ -315,7 +316,7 @@ class Journey:
     def _aside_values(self) -> dict[str, Any]:
         return {"problem": self.facts.tracking_problem, "state": self.state}
 
-    def _photos_required(self) -> bool:
+    def photos_required(self) -> bool:
         decision = self.decision()
         return decision.photos_required if decision else True
 
@@ -343,86 +344,11 @@ class Journey:
     def absorb(self, heard: Heard) -> None:
         """Keeps what the message says that the journey can use, at this step or a later one."""
         self.heard = heard
-        self._absorb_reason(heard)
-        self._absorb_tracking(heard)
-        self._absorb_answer(heard)
-        if heard.photo:
-            self.facts.photos += 1
-
-    def _absorb_reason(self, heard: Heard) -> None:
-        if heard.reason and (self.facts.reason is None or self.state == "ask_reason"):
-            self.facts.reason = heard.reason
-
-    def _absorb_tracking(self, heard: Heard) -> None:
-        if self.facts.tracking_number and self.state != "ask_tracking":
-            return
-        found = [number for number in heard.tracking_numbers if number in self.world.parcels]
-        if found:
-            self.facts.tracking_number = found[0]
-            self.facts.tracking_problem = None
-            self.facts.owner_verified = False
-            self.facts.line_id = None
-        elif heard.tracking_numbers:
-            self.facts.tracking_problem = "not_found"
-        elif self.state == "ask_tracking":
-            self.facts.tracking_problem = heard.tracking_refusal or "unknown_shape"
-
-    def _absorb_answer(self, heard: Heard) -> None:
-        """The answer to the current step's own question."""
-        state = self.state
-        if state == "ask_ownership" and self.world.proves_ownership:
-            self.facts.owner_verified = True
-        elif state == "ask_item":
-            self.facts.line_id = self._chosen_line(heard)
-        elif state == "ask_seal" and heard.yes is not None:
-            self.facts.seal_intact = heard.yes
-        elif state == "ask_photos":
-            done = heard.done and self.facts.photos > 0
-            self.facts.photos_settled = done or (heard.skip and not self._photos_required())
-        elif state == "ask_option":
-            self.facts.option = self._chosen_option(heard)
-        elif state == "ask_new_variant" and heard.text and not heard.choice:
-            self.facts.new_variant = heard.text[:200]
-        elif state == "confirm_withdrawal":
-            self.facts.withdrawal_answer = heard.yes
-            if heard.yes is False:
-                self.facts.option = None
-                self.facts.withdrawal = False
-
-    def _chosen_line(self, heard: Heard) -> int | None:
-        items = self.parcel.items if self.parcel else ()
-        if heard.choice and heard.choice.startswith("item:"):
-            wanted = heard.choice.removeprefix("item:")
-            return next((i.line_id for i in items if str(i.line_id) == wanted), None)
-        if heard.number is not None and 1 <= heard.number <= len(items):
-            return items[heard.number - 1].line_id
-        text = heard.text.lower()
-        named = [item for item in items if any(w in text for w in _long_words(item.name))]
-        return named[0].line_id if len(named) == 1 else None
-
-    def _chosen_option(self, heard: Heard) -> str | None:
-        decision = self.decision()
-        options = decision.options if decision else ()
-        if heard.option in options:
-            return heard.option
-        if heard.number is not None and 1 <= heard.number <= len(options):
-            return options[heard.number - 1]
-        return None
+        answers.absorb(self, heard)
 
     def answered(self) -> bool:
         """Whether the current step's question now has its answer."""
-        facts = self.facts
-        return {
-            "ask_reason": facts.reason is not None,
-            "ask_tracking": self.parcel is not None,
-            "ask_ownership": facts.owner_verified,
-            "ask_item": self.item is not None,
-            "ask_seal": facts.seal_intact is not None,
-            "ask_photos": facts.photos_settled,
-            "ask_option": facts.option is not None,
-            "ask_new_variant": facts.new_variant is not None,
-            "confirm_withdrawal": facts.withdrawal_answer is not None,
-        }.get(self.state, False)
+        return answers.answered(self)
 
 
 # The question each waiting step asks, to ask it again after an aside.
@@ -443,7 +369,3 @@ def _reason(code: str) -> Reason:
     if code not in REASONS:
         raise ValueError(f"unknown reason {code!r}")
     return code
-
-
-def _long_words(name: str) -> list[str]:
-    return [word for word in name.lower().replace("-", " ").split() if len(word) >= 4]

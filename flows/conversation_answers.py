@@ -1,0 +1,108 @@
+"""What a customer's message answers: the facts kept from it, and whether the current step is answered.
+
+Information given before it is asked is kept (a reason, a tracking number); a step's own answer
+(ownership proof, item, seal, photos, option…) is only taken at that step.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flows.understanding import Heard
+
+if TYPE_CHECKING:
+    from flows.conversation_steps import Journey
+
+
+def absorb(journey: Journey, heard: Heard) -> None:
+    """Keeps what the message says that the journey can use, at this step or a later one."""
+    _absorb_reason(journey, heard)
+    _absorb_tracking(journey, heard)
+    _absorb_answer(journey, heard)
+    if heard.photo:
+        journey.facts.photos += 1
+
+
+def _absorb_reason(journey: Journey, heard: Heard) -> None:
+    if heard.reason and (journey.facts.reason is None or journey.state == "ask_reason"):
+        journey.facts.reason = heard.reason
+
+
+def _absorb_tracking(journey: Journey, heard: Heard) -> None:
+    if journey.facts.tracking_number and journey.state != "ask_tracking":
+        return
+    found = [number for number in heard.tracking_numbers if number in journey.world.parcels]
+    if found:
+        journey.facts.tracking_number = found[0]
+        journey.facts.tracking_problem = None
+        journey.facts.owner_verified = False
+        journey.facts.line_id = None
+    elif heard.tracking_numbers:
+        journey.facts.tracking_problem = "not_found"
+    elif journey.state == "ask_tracking":
+        journey.facts.tracking_problem = heard.tracking_refusal or "unknown_shape"
+
+
+def _absorb_answer(journey: Journey, heard: Heard) -> None:
+    """The answer to the current step's own question."""
+    state = journey.state
+    if state == "ask_ownership" and journey.world.proves_ownership:
+        journey.facts.owner_verified = True
+    elif state == "ask_item":
+        journey.facts.line_id = _chosen_line(journey, heard)
+    elif state == "ask_seal" and heard.yes is not None:
+        journey.facts.seal_intact = heard.yes
+    elif state == "ask_photos":
+        done = heard.done and journey.facts.photos > 0
+        journey.facts.photos_settled = done or (heard.skip and not journey.photos_required())
+    elif state == "ask_option":
+        journey.facts.option = _chosen_option(journey, heard)
+    elif state == "ask_new_variant" and heard.text and not heard.choice:
+        journey.facts.new_variant = heard.text[:200]
+    elif state == "confirm_withdrawal":
+        journey.facts.withdrawal_answer = heard.yes
+        if heard.yes is False:
+            journey.facts.option = None
+            journey.facts.withdrawal = False
+
+
+def _chosen_line(journey: Journey, heard: Heard) -> int | None:
+    items = journey.parcel.items if journey.parcel else ()
+    if heard.choice and heard.choice.startswith("item:"):
+        wanted = heard.choice.removeprefix("item:")
+        return next((i.line_id for i in items if str(i.line_id) == wanted), None)
+    if heard.number is not None and 1 <= heard.number <= len(items):
+        return items[heard.number - 1].line_id
+    text = heard.text.lower()
+    named = [item for item in items if any(w in text for w in _long_words(item.name))]
+    return named[0].line_id if len(named) == 1 else None
+
+
+def _chosen_option(journey: Journey, heard: Heard) -> str | None:
+    decision = journey.decision()
+    options = decision.options if decision else ()
+    if heard.option in options:
+        return heard.option
+    if heard.number is not None and 1 <= heard.number <= len(options):
+        return options[heard.number - 1]
+    return None
+
+
+def answered(journey: Journey) -> bool:
+    """Whether the current step's question now has its answer."""
+    facts = journey.facts
+    return {
+        "ask_reason": facts.reason is not None,
+        "ask_tracking": journey.parcel is not None,
+        "ask_ownership": facts.owner_verified,
+        "ask_item": journey.item is not None,
+        "ask_seal": facts.seal_intact is not None,
+        "ask_photos": facts.photos_settled,
+        "ask_option": facts.option is not None,
+        "ask_new_variant": facts.new_variant is not None,
+        "confirm_withdrawal": facts.withdrawal_answer is not None,
+    }.get(journey.state, False)
+
+
+def _long_words(name: str) -> list[str]:
+    return [word for word in name.lower().replace("-", " ").split() if len(word) >= 4]
