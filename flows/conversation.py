@@ -164,6 +164,8 @@ def _trigger_for(journey: Journey, heard: Heard) -> str:
     state, facts, world = journey.state, journey.facts, journey.world
     if heard.command == "start":
         return "start" if state in RESTING else "resume"
+    if state == "handover" and heard.command == "withdraw":
+        return "relay"  # the agent holding the case takes the withdrawal
     if heard.command in ("cancel", "help", "withdraw", "agent"):
         if heard.command == "agent":
             facts.flag("customer_asked")

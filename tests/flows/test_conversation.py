@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
-from flows.conversation import MACHINE, STATES, TRANSITIONS
+import pytest
+
+from flows.conversation import MACHINE, STATES, TRANSITIONS, respond
+from flows.conversation_steps import Journey
+from flows.conversation_world import Facts, World
+from flows.understanding import Heard
 from tests.conversation_helpers import PureChat, example_parcel
 
 NOV_5 = date(2026, 11, 5)
@@ -222,3 +227,18 @@ def test_the_machine_is_data_with_plain_string_states() -> None:
     assert all(isinstance(state["name"], str) for state in STATES)
     assert all({"trigger", "source", "dest"} <= set(t) for t in TRANSITIONS)
     assert set(MACHINE.states) == {state["name"] for state in STATES}
+
+
+@pytest.mark.parametrize("state", [state["name"] for state in STATES])
+@pytest.mark.parametrize(
+    "heard",
+    [Heard(command=c) for c in ("start", "cancel", "agent", "help", "withdraw", "unknown")]
+    + [Heard(photo=True), Heard(unsupported=True), Heard(text="bonjour", greeting_only=True),
+       Heard(text="???"), Heard(choice="option:refund"), Heard(choice="later", later=True)],
+)  # fmt: skip
+def test_every_event_is_welcome_in_every_state(state: str, heard: Heard) -> None:
+    journey = Journey(state, Facts(), 0, World(NOV_5, datetime(2026, 11, 5, tzinfo=UTC)))
+
+    respond(journey, heard)
+
+    assert journey.state in {s["name"] for s in STATES}
