@@ -3,6 +3,7 @@
     getUpdates / webhook ──► inbox (commit) ──► dispatcher: one lane per chat
         └─ prepare (download photos) ─► one transaction: claim the row + engine + outbox rows
     sender: one lane per chat ─► paced sends, retries ─► marked sent (group commit)
+    topics: the agents' group ─► forum topic opened once per customer, relays merged, 20/min
 
 SIGTERM and SIGINT stop the intake, let the updates and sends in flight finish (a few seconds),
 confirm the last getUpdates offset and close the database.
@@ -29,6 +30,8 @@ from bot.telegram.dispatch import Dispatcher
 from bot.telegram.inbox import Poller
 from bot.telegram.pacing import Limits
 from bot.telegram.sender import Sender as OutboxSender
+from bot.telegram.staff import StaffUpdates, agents_engine
+from bot.telegram.topics import TopicSender
 from bot.telegram.updates import Engine, TelegramUpdates
 from bot.telegram.webhook import WebhookServer, register
 from bot.telegram.writes import WriteGate
@@ -89,15 +92,33 @@ async def _run(
 ) -> None:
     gate = WriteGate(settings.database_url)
     sender = OutboxSender(bot, sessions, gate, data_dir=settings.data_dir, limits=tuning.limits)
-    updates = TelegramUpdates(
+    conversation = ConversationEngine(sessions)
+    customers = TelegramUpdates(
         bot,
-        engine_call(ConversationEngine(sessions)),
+        agents_engine(conversation, settings.agent_chat_id),
         photos_dir=settings.photos_dir,
         agent_chat_id=settings.agent_chat_id,
     )
-    dispatcher = Dispatcher(sessions, gate, updates, on_committed=sender.wake)
+    updates = StaffUpdates(
+        customers,
+        bot,
+        conversation,
+        sessions,
+        gate,
+        agent_chat_id=settings.agent_chat_id,
+        admin_ids=settings.admin_ids,
+        data_dir=settings.data_dir,
+    )
+    topics = TopicSender(bot, sessions, gate, data_dir=settings.data_dir, limits=tuning.limits)
+
+    def committed() -> None:
+        sender.wake()
+        topics.wake()
+
+    dispatcher = Dispatcher(sessions, gate, updates, on_committed=committed)
     workers = [
         asyncio.create_task(sender.run(), name="sender"),
+        asyncio.create_task(topics.run(), name="topics"),
         asyncio.create_task(dispatcher.run(), name="dispatcher"),
     ]
     poller: Poller | None = None
@@ -120,6 +141,7 @@ async def _run(
         workers[-1].cancel()
     await dispatcher.drain(tuning.grace)
     await sender.drain(tuning.grace)
+    await topics.drain(tuning.grace)
     for task in [*workers, stopped]:
         task.cancel()
     await asyncio.gather(*workers, stopped, return_exceptions=True)

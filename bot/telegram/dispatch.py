@@ -22,7 +22,7 @@ from bot.storage.base import utcnow
 from bot.storage.models import InboxUpdate
 from bot.telegram.errors import is_transient
 from bot.telegram.inbox import CHANNEL
-from bot.telegram.lanes import Lanes, Verdict
+from bot.telegram.lanes import IdWindow, Lanes, Verdict
 from bot.telegram.writes import WriteGate, with_retries
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,8 @@ class Dispatcher(Generic[P]):
         self._slots = asyncio.Semaphore(concurrency)
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
-        self._lanes: Lanes[int] = Lanes(self._in_slot, "chat")
+        self._lanes: Lanes[InboxUpdate] = Lanes(self._in_slot, "chat")
+        self._window = IdWindow()
         self._stopping = False
         self.handled_count = 0
 
@@ -92,29 +93,26 @@ class Dispatcher(Generic[P]):
         await self._lanes.drain(grace)
 
     async def _fetch(self) -> None:
+        query = select(InboxUpdate).where(
+            InboxUpdate.channel == CHANNEL, InboxUpdate.handled_at.is_(None)
+        )
+        lowest = self._window.lowest()
+        if lowest is not None:
+            query = query.where(InboxUpdate.id > lowest)
         snapshot = self._lanes.snapshot()
         async with self._sessions() as session:
-            rows = (
-                await session.execute(
-                    select(InboxUpdate.id, InboxUpdate.chat_id)
-                    .where(InboxUpdate.channel == CHANNEL, InboxUpdate.handled_at.is_(None))
-                    .order_by(InboxUpdate.id)
-                )
-            ).all()
+            rows = (await session.scalars(query.order_by(InboxUpdate.id))).all()
         for row in rows:
-            self._lanes.offer(row.chat_id or NO_CHAT, row.id, row.id)
+            self._lanes.offer(row.chat_id or NO_CHAT, row.id, row)
+        self._window.scanned(row.id for row in rows)
         self._lanes.forget(snapshot)
 
-    async def _in_slot(self, inbox_id: int) -> Verdict:
+    async def _in_slot(self, row: InboxUpdate) -> Verdict:
         async with self._slots:
-            await self._handle_one(inbox_id)
+            await self._handle_one(row)
         return Verdict.DONE
 
-    async def _handle_one(self, inbox_id: int) -> None:
-        async with self._sessions() as session:
-            row = await session.get(InboxUpdate, inbox_id)
-        if row is None or row.handled_at is not None:
-            return
+    async def _handle_one(self, row: InboxUpdate) -> None:
         prepared: P | None = None
         try:
             prepared = await self._prepare(row)

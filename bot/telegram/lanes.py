@@ -11,8 +11,9 @@ import asyncio
 import enum
 import itertools
 import logging
+import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -93,3 +94,28 @@ class Lanes(Generic[T]):
             del self._tasks[chat]
             if not queue:
                 del self._queues[chat]
+
+
+class IdWindow:
+    """Which rows a pending-rows query needs to look at.
+
+    New rows by id range, which stays cheap however long the history; ids may commit slightly out of
+    order (PostgreSQL sequences), hence a look-back; and now and then the whole table.
+    """
+
+    def __init__(self, full_every: float = 60.0, look_back: int = 1000) -> None:
+        self._full_every = full_every
+        self._look_back = look_back
+        self._highest = 0
+        self._last_full: float | None = None
+
+    def lowest(self) -> int | None:
+        """The id to look above, or None for a full scan; call `scanned` with what came back."""
+        now = time.monotonic()
+        if self._last_full is None or now - self._last_full > self._full_every:
+            self._last_full = now
+            return None
+        return self._highest - self._look_back
+
+    def scanned(self, ids: Iterable[int]) -> None:
+        self._highest = max(self._highest, *ids, 0)

@@ -27,7 +27,7 @@ from bot.storage.models import Customer, OutboxMessage
 from bot.telegram.errors import is_permanent, retry_after_seconds
 from bot.telegram.inbox import CHANNEL
 from bot.telegram.keyboards import choices_of, keyboard
-from bot.telegram.lanes import Lanes, Verdict
+from bot.telegram.lanes import IdWindow, Lanes, Verdict
 from bot.telegram.pacing import Limits, Pacer
 from bot.telegram.writes import WriteGate, with_retries
 
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 ABANDONED = "abandoned: "
 CAPTION_LIMIT = 1024
+COALESCE = 0.02  # seconds
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -59,6 +60,7 @@ class Sender:
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
         self._lanes: Lanes[OutboxMessage] = Lanes(self._send_one, "send")
+        self._window = IdWindow()
         self._marks: list[tuple[int, asyncio.Future[None]]] = []
         self._marks_ready = asyncio.Event()
         self._stopping = False
@@ -75,6 +77,7 @@ class Sender:
                 await with_retries(self._fetch, what="reading the outbox")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+                await asyncio.sleep(COALESCE)  # a burst of commits makes one query, not one each
         finally:
             marker.cancel()
 
@@ -88,6 +91,7 @@ class Sender:
     # -- reading the outbox -------------------------------------------------------------------
 
     async def _fetch(self) -> None:
+        lowest = self._window.lowest()
         snapshot = self._lanes.snapshot()
         async with self._sessions() as session:
             pending = (
@@ -107,6 +111,7 @@ class Sender:
                             OutboxMessage.last_error.is_(None),
                             ~OutboxMessage.last_error.startswith(ABANDONED),
                         ),
+                        OutboxMessage.id > (lowest if lowest is not None else -1),
                     )
                     .order_by(OutboxMessage.id)
                 )
@@ -129,6 +134,7 @@ class Sender:
             )
         for row in rows:
             self._lanes.offer(row.chat_id, row.id, row)
+        self._window.scanned(row.id for row in pending)
         self._lanes.forget(snapshot)
 
     async def _send_one(self, row: OutboxMessage) -> Verdict:
