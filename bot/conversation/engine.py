@@ -99,19 +99,42 @@ class ConversationEngine:
     async def hand_back(self, channel: str, chat_id: str) -> Outcome:
         """An agent gives the conversation back to the bot, which goes on from the next missing step."""
         async with self._lock(channel, chat_id), self._sessions() as session, session.begin():
-            conversation = await _locked(session, channel, chat_id)
-            if conversation is None:
-                raise LookupError(f"no conversation {channel}:{chat_id}")
-            customer = await session.get_one(Customer, conversation.customer_id)
-            sender = Sender(channel, chat_id, customer.external_id, customer.first_name)
+            return await self.hand_back_in(session, channel, chat_id)
 
-            def give_back(journey: Journey) -> str:
-                hand_back(journey)
-                return "hand_back"
+    async def hand_back_in(self, session: AsyncSession, channel: str, chat_id: str) -> Outcome:
+        """`hand_back` inside the caller's transaction (an agent's command in the agents' group)."""
 
-            return await self._run(
-                session, sender, conversation, customer, TextIn(""), Heard(), None, give_back
+        def give_back(journey: Journey) -> str:
+            hand_back(journey)
+            return "hand_back"
+
+        return await self._fire_in(session, channel, chat_id, give_back)
+
+    async def take_over_in(self, session: AsyncSession, channel: str, chat_id: str) -> Outcome:
+        """An agent takes the conversation (the bot goes silent), inside the caller's transaction."""
+
+        def take(journey: Journey) -> str:
+            return (
+                respond(journey, Heard(command="agent")) if journey.state != "handover" else "relay"
             )
+
+        return await self._fire_in(session, channel, chat_id, take)
+
+    async def _fire_in(
+        self,
+        session: AsyncSession,
+        channel: str,
+        chat_id: str,
+        fire: Callable[[Journey], str],
+    ) -> Outcome:
+        conversation = await _locked(session, channel, chat_id)
+        if conversation is None:
+            raise LookupError(f"no conversation {channel}:{chat_id}")
+        customer = await session.get_one(Customer, conversation.customer_id)
+        sender = Sender(channel, chat_id, customer.external_id, customer.first_name)
+        return await self._run(
+            session, sender, conversation, customer, TextIn(""), Heard(), None, fire
+        )
 
     async def _run(
         self,

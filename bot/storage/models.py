@@ -1,5 +1,6 @@
 """Every model, imported in one place for Alembic and for callers."""
 
+from bot.storage.agents import AgentTopic
 from bot.storage.base import Base
 from bot.storage.cases import Conversation, Customer, Photo, ReturnCase
 from bot.storage.messaging import AuditEntry, InboxUpdate, OutboxMessage
@@ -8,6 +9,7 @@ from bot.storage.shop import CATEGORIES, Product, ShopSettings, Supplier, Suppli
 
 __all__ = [
     "CATEGORIES",
+    "AgentTopic",
     "AuditEntry",
     "Base",
     "Conversation",

@@ -32,6 +32,7 @@ from bot.telegram.writes import WriteGate, with_retries
 log = logging.getLogger(__name__)
 
 ABANDONED = "abandoned: "
+RELAY_GATHER = 1.0  # seconds a customer's message waits for the next ones of a burst
 MERGED_TEXT_LIMIT = 3800  # characters: one Telegram message, with room for the header
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _TOPIC_GONE = ("thread not found", "topic_deleted", "topic not found", "topic_closed")
@@ -68,9 +69,9 @@ class TopicSender:
             self._wakeup.clear()
             self._idle.clear()
             try:
-                batch = await with_retries(self._next_batch, what="reading the agents' outbox")
+                batch = await with_retries(self._pending, what="reading the agents' outbox")
                 if batch:
-                    await self._send(batch)
+                    await self._send(batch[0])
             except Exception:
                 log.exception("agents' outbox: sending failed; trying again")
                 await asyncio.sleep(1.0)
@@ -90,7 +91,7 @@ class TopicSender:
 
     # -- choosing what to send ------------------------------------------------------------------
 
-    async def _next_batch(self) -> list[OutboxMessage]:
+    async def _pending(self) -> list[OutboxMessage]:
         async with self._sessions() as session:
             rows = (
                 await session.scalars(
@@ -107,18 +108,25 @@ class TopicSender:
                     .limit(200)
                 )
             ).all()
-        return merged(list(rows))
+        return list(rows)
 
-    async def _send(self, batch: list[OutboxMessage]) -> None:
-        first = batch[0]
+    async def _send(self, first: OutboxMessage) -> None:
+        """Sends `first`, with what can be merged into it once its turn has come."""
         if first.next_attempt_at is not None:
             delay = (first.next_attempt_at - utcnow()).total_seconds()
             if delay > 0:
                 await asyncio.sleep(min(delay, self._poll_interval))
                 return
+        batch = [first]
         try:
             thread = await self._thread(int(first.payload["topic_id"]), first.chat_id)
+            if first.payload.get("kind") == "relay":  # let a burst gather, then send it as one
+                age = (utcnow() - first.created_at).total_seconds()
+                await asyncio.sleep(max(0.0, RELAY_GATHER - age))
             await self._pacer.wait_turn(first.chat_id)
+            pending = await with_retries(self._pending, what="reading the agents' outbox")
+            if pending and pending[0].id == first.id:
+                batch = merged(pending)
             await self._deliver(first.chat_id, thread, batch)
         except RetryAfter as error:
             await self._failed(batch, error, retry_after_seconds(error))

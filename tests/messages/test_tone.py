@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from bot.agents.commands import CUSTOMER_TEMPLATES
+from bot.agents.decisions import instruction_values
 from messages import button_label, label_keys, render
 from tests.conversation_helpers import sample_replies
 
@@ -21,6 +25,7 @@ BLAME = re.compile(
     r"le livreur a|erreur du (transporteur|livreur)|vous n'avez pas (lu|fait attention)",
     re.IGNORECASE,
 )
+REFERENCE = "R-2026-000123"
 TRANSCRIPTS = Path(__file__).resolve().parents[1] / "bot" / "conversation" / "transcripts"
 
 
@@ -30,6 +35,46 @@ def _rendered_samples() -> list[str]:
     ]
     labels = [button_label(key, {"name": "Lampe", "price": 1}) for key in label_keys()]
     return texts + labels
+
+
+def _agents_samples() -> list[str]:
+    """Every message an agent's command sends a customer, as the commands fill them in."""
+    decisions = [r.values["decision"] for r in sample_replies() if r.values.get("decision")]
+    texts = [
+        render("agent_message", {"reference": REFERENCE, "text": "Bonjour, nous regardons cela."}),
+        render("agent_taken", {"reference": REFERENCE, "opening_hours": "du lundi au vendredi"}),
+        render("agent_handed_back", {"reference": REFERENCE}),
+        render("agent_refused", {"reference": REFERENCE, "motive": "l'article a été personnalisé"}),
+        render("agent_refused", {"reference": REFERENCE, "motive": ""}),
+        render("agent_closed", {"reference": REFERENCE}),
+    ]
+    for decision in decisions:
+        for option in ("exchange", "keep_and_replace", "refund"):
+            values = instruction_values(
+                option,
+                decision,
+                "Lampe Opaline",
+                Decimal("34.90"),
+                fallback_address="Boutique, 1 rue de la Paix, 75002 Paris",
+                today=date(2026, 11, 5),
+            )
+            texts.append(render(f"instructions_{option}", {"reference": REFERENCE, **values}))
+    return texts
+
+
+def test_the_agents_commands_samples_cover_every_template_they_send() -> None:
+    said = {"agent_message", "agent_taken", "agent_handed_back", "agent_refused", "agent_closed"}
+    instructions = {f"instructions_{o}" for o in ("exchange", "keep_and_replace", "refund")}
+    assert said | instructions == set(CUSTOMER_TEMPLATES)
+    assert len(_agents_samples()) > 6
+
+
+@pytest.mark.parametrize("text", _agents_samples())
+def test_no_supplier_and_no_blame_in_what_agents_commands_send(text: str) -> None:
+    assert not FORBIDDEN.search(text)
+    assert not BLAME.search(text)
+    assert not re.search(r"\b(tu|ton|ta|tes|toi)\b", text, re.IGNORECASE), text
+    assert "None" not in text
 
 
 def _transcripts() -> list[str]:

@@ -37,7 +37,9 @@ BOT_USER = {
     "can_read_all_group_messages": False,
     "supports_inline_queries": False,
 }
-SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "copyMessage"})
+SEND_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "sendMediaGroup"}
+)
 MAX_DOWNLOAD = 20 * 1024 * 1024
 
 
@@ -96,6 +98,9 @@ class _State:
     webhook: dict[str, Any] | None = None
     commands: list[dict[str, Any]] = field(default_factory=list)
     left_chats: list[int] = field(default_factory=list)
+    members: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+    topics: dict[int, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
+    topic_calls: list[tuple[int, float]] = field(default_factory=list)  # (group, when)
 
 
 class FakeBotApi:
@@ -233,6 +238,58 @@ class FakeBotApi:
     def send_other(self, chat_id: int, content: dict[str, Any]) -> int:
         """Any other message content (sticker, voice, location…), as given."""
         return self._push_message(chat_id, content, "Camille")
+
+    def add_member(self, group_id: int, user_id: int) -> None:
+        """`user_id` joins the group (getChatMember answers "member")."""
+        with self._lock:
+            self._state.members[group_id].add(user_id)
+
+    def send_in_topic(
+        self,
+        group_id: int,
+        thread_id: int,
+        user_id: int,
+        text: str | None = None,
+        *,
+        first_name: str = "Agent",
+        content: dict[str, Any] | None = None,
+    ) -> int:
+        """Someone writes in a forum topic of a supergroup (commands get their entity)."""
+        body: dict[str, Any] = dict(content or {})
+        if text is not None:
+            body["text"] = text
+            if text.startswith("/"):
+                length = len(text.split()[0])
+                body["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        message = self._message(group_id, body, first_name)
+        message["from"] = _user(user_id, first_name)
+        message["chat"]["is_forum"] = True
+        message["message_thread_id"] = thread_id
+        message["is_topic_message"] = True
+        return self.push_update({"message": message})
+
+    def topics(self, group_id: int) -> dict[int, str]:
+        """The forum topics the bot opened in the group: thread id → name."""
+        with self._lock:
+            return dict(self._state.topics[group_id])
+
+    def busiest(self, chat_id: int, seconds: float = 60.0) -> int:
+        """The most calls the bot made to `chat_id` within any `seconds`-long window (pacing check)."""
+        with self._lock:
+            times = [s.at for s in self._state.sent[chat_id]] + [
+                at for chat, at in self._state.topic_calls if chat == chat_id
+            ]
+        times.sort()
+        most, start = 0, 0
+        for end, at in enumerate(times):
+            while at - times[start] >= seconds:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
+
+    def in_topic(self, group_id: int, thread_id: int) -> list[Sent]:
+        """What the bot sent into one topic."""
+        return [s for s in self.sent(group_id) if s.params.get("message_thread_id") == thread_id]
 
     def press(self, chat_id: int, data: str, message_id: int | None = None) -> int:
         """The customer taps an inline button with `data` on one of the bot's messages."""
@@ -578,7 +635,28 @@ class _ApiHandler(RequestHandler):
 
     def _createForumTopic(self, params: dict[str, Any], upload: bytes | None) -> Any:
         thread = next(self.api._files)
+        with self.api._lock:
+            self.api._state.topics[int(params["chat_id"])][thread] = str(params.get("name", ""))
+            self.api._state.topic_calls.append((int(params["chat_id"]), time.monotonic()))
         return {"message_thread_id": thread, "name": params.get("name", ""), "icon_color": 7322096}
+
+    def _sendMediaGroup(self, params: dict[str, Any], upload: bytes | None) -> Any:
+        media = params.get("media") or []
+        if not 2 <= len(media) <= 10:
+            return 400, _error(400, "Bad Request: wrong number of media in the album")
+        sent = self.api.record_send("sendMediaGroup", params, upload)
+        return [
+            self._message(sent, {"photo": [{"file_id": f"sent{sent.message_id}-{index}",
+                                            "file_unique_id": "s", "width": 1, "height": 1}],
+                                 "media_group_id": str(sent.message_id)})
+            for index in range(len(media))
+        ]  # fmt: skip
+
+    def _getChatMember(self, params: dict[str, Any], upload: bytes | None) -> Any:
+        user_id = int(params["user_id"])
+        with self.api._lock:
+            member = user_id in self.api._state.members[int(params["chat_id"])]
+        return {"status": "member" if member else "left", "user": _user(user_id, "Quelqu'un")}
 
     def _getFile(self, params: dict[str, Any], upload: bytes | None) -> Any:
         with self.api._lock:
