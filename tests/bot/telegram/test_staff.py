@@ -26,6 +26,7 @@ GROUP = -1001234567890
 AGENT = 501  # a member of the agents' group
 STRANGER = 666  # writes in the group without being a member
 ADMIN = 9000
+PHOTO_SIZE = {"file_id": "agent-photo", "file_unique_id": "ap", "width": 90, "height": 90}
 STAFF_ENV = {"RETURNBOT_AGENT_CHAT_ID": str(GROUP), "RETURNBOT_ADMIN_IDS": str(ADMIN)}
 
 
@@ -85,20 +86,31 @@ async def test_escalation_opens_a_topic_agents_answer_as_the_shop_and_hand_back(
     answer = (await replies(api, CAMILLE, 7))[-1]
     assert answer.text == "Bonjour Camille, nous regardons cela tout de suite."
 
+    api.send_in_topic(GROUP, thread, AGENT, content={"photo": [PHOTO_SIZE], "caption": "Ceci ?"})
+    copied = (await replies(api, CAMILLE, 8))[-1]
+    assert copied.method == "copyMessage" and copied.params["from_chat_id"] == GROUP
+
     api.send_text(CAMILLE, "merci, j'attends votre retour")
     relayed = (await sent_into(api, thread, 3))[-1]
     assert "merci, j'attends votre retour" in relayed.text
+    api.send_photo(CAMILLE, photo_of_the_damage(13))
+    assert (await sent_into(api, thread, 4))[-1].method == "sendPhoto"
     await all_handled(database_url)
-    assert len(api.sent(CAMILLE)) == 7  # the bot said nothing itself while an agent holds the case
+    assert len(api.sent(CAMILLE)) == 8  # the bot said nothing itself while an agent holds the case
 
     api.send_in_topic(GROUP, thread, AGENT, "/prendre")
-    assert "s'occupe maintenant personnellement" in (await replies(api, CAMILLE, 8))[-1].text
+    assert "s'occupe maintenant personnellement" in (await replies(api, CAMILLE, 9))[-1].text
     api.send_in_topic(GROUP, thread, AGENT, "/rendre")
-    back, photos = (await replies(api, CAMILLE, 10))[-2:]
+    back, photos = (await replies(api, CAMILLE, 11))[-2:]
     assert "Nous reprenons votre demande" in back.text
     api.press(CAMILLE, button(photos, "C'est tout"), photos.message_id)
-    offer = (await replies(api, CAMILLE, 11))[-1]  # the bot answers again, where it was
+    offer = (await replies(api, CAMILLE, 12))[-1]  # the bot answers again, where it was
     assert [label for label, _ in offer.buttons] == ["Échange", "Remboursement"]
+
+    api.send_text(CAMILLE, "finalement je préfère parler à un conseiller")
+    await replies(api, CAMILLE, 13)
+    again = [s for s in await sent_into(api, thread, 8) if "Décision proposée" in s.text]
+    assert len(again) == 2 and len(api.topics(GROUP)) == 1  # the same topic, a fresh card
 
     async with open_database(database_url) as sessions, sessions() as session:
         actions = list(
@@ -112,7 +124,7 @@ async def test_escalation_opens_a_topic_agents_answer_as_the_shop_and_hand_back(
             select(Conversation.state).where(Conversation.chat_id == str(CAMILLE))
         )
     assert actions == ["agent_take", "agent_give_back"]
-    assert state == "ask_option"
+    assert state == "handover"
     assert await bot_process.stop() == 0
 
 
