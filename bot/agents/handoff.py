@@ -38,7 +38,7 @@ REASON_WORDS = {
 async def after_event(
     session: AsyncSession, sender: Sender, event: Event, outcome: Outcome, agent_chat_id: int
 ) -> None:
-    """Opens (or reuses) the topic on a handover; relays what the customer wrote to a held case."""
+    """Opens (or reuses) the topic on a handover; relays what the customer writes to a held case."""
     if outcome.handed_over and outcome.case_id is not None:
         case = await session.get_one(ReturnCase, outcome.case_id)
         topic = await topic_for(session, sender, case, agent_chat_id)
@@ -49,6 +49,13 @@ async def after_event(
             held = await session.get(ReturnCase, outcome.case_id) if outcome.case_id else None
             known = await topic_for(session, sender, held, agent_chat_id)
         relay(session, known, event)
+    elif outcome.previous_state == "handover" and outcome.state != "handover":
+        left = await _topic_of_chat(session, sender)
+        if left is not None:  # e.g. /annuler: the agents must not wait for an answer
+            note = (
+                f"ℹ️ Le client a quitté la prise en charge ({outcome.trigger}) : le bot lui répond."
+            )
+            add_to_topic(session, left, {"kind": "note", "text": note}, outcome.case_id)
 
 
 async def topic_for(

@@ -30,7 +30,7 @@ from bot.telegram.dispatch import Dispatcher
 from bot.telegram.inbox import Poller
 from bot.telegram.pacing import Limits
 from bot.telegram.sender import Sender as OutboxSender
-from bot.telegram.staff import StaffUpdates, agents_engine
+from bot.telegram.staff import StaffUpdates, agents_engine, set_staff_menus
 from bot.telegram.topics import TopicSender
 from bot.telegram.updates import Engine, TelegramUpdates
 from bot.telegram.webhook import WebhookServer, register
@@ -69,6 +69,12 @@ async def serve(
         with _stopping_on_signals(stop):
             async with build_bot(settings, poll_timeout=tuning.poll_timeout) as bot:
                 await bot.set_my_commands(COMMANDS)
+                await set_staff_menus(
+                    bot,
+                    COMMANDS,
+                    agent_chat_id=settings.agent_chat_id,
+                    admin_ids=settings.admin_ids,
+                )
                 await _run(settings, bot, session_factory(database), tuning, stop)
     finally:
         await database.dispose()

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, Chat, Message, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, Chat, Message, Update
 from telegram.constants import ChatMemberStatus
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.admin.chat import AdminAnswer, answer_admin, is_admin_command
 from bot.agents.commands import AgentMessage, handle_agent_message
@@ -37,6 +37,47 @@ MEMBERSHIP_TTL = 60.0  # seconds a getChatMember answer is trusted
 MEMBERS = frozenset(
     {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
 )
+
+
+AGENT_MENU = (
+    BotCommand("prendre", "Prendre le dossier (le bot se tait)"),
+    BotCommand("rendre", "Rendre le client au bot"),
+    BotCommand("echange", "Échange"),
+    BotCommand("garder", "Le client garde l'article, un neuf part"),
+    BotCommand("rembourser", "Rembourser MONTANT"),
+    BotCommand("refuser", "Refuser, avec le MOTIF lu par le client"),
+    BotCommand("note", "Note interne"),
+    BotCommand("dossier", "La fiche du dossier"),
+    BotCommand("clore", "Clore le dossier"),
+)
+ADMIN_MENU = (
+    BotCommand("admin", "Les commandes d'administration"),
+    BotCommand("fournisseurs", "Les fournisseurs"),
+    BotCommand("fournisseur", "La politique d'un fournisseur"),
+    BotCommand("politique", "Changer un champ d'une politique"),
+    BotCommand("historique", "Les versions d'une politique"),
+    BotCommand("fenetre", "Le délai annoncé aux clients"),
+    BotCommand("stats", "Les retours des derniers jours"),
+)
+
+
+async def set_staff_menus(
+    bot: Bot,
+    customer_menu: tuple[BotCommand, ...],
+    *,
+    agent_chat_id: int | None,
+    admin_ids: tuple[int, ...],
+) -> None:
+    """The agents' commands in their group, the admin commands in each admin's chat."""
+    menus: list[tuple[int, tuple[BotCommand, ...]]] = []
+    if agent_chat_id is not None:
+        menus.append((agent_chat_id, AGENT_MENU))
+    menus += [(admin, customer_menu + ADMIN_MENU) for admin in admin_ids]
+    for chat_id, menu in menus:
+        try:
+            await bot.set_my_commands(menu, scope=BotCommandScopeChat(chat_id))
+        except TelegramError as error:  # an admin who never wrote to the bot: no chat yet
+            log.info("no command menu for chat %s: %s", chat_id, error)
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,7 @@ class _State:
     members: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
     topics: dict[int, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
     topic_calls: list[tuple[int, float]] = field(default_factory=list)  # (group, when)
+    scoped_commands: dict[int, list[str]] = field(default_factory=dict)  # chat → its menu
 
 
 class FakeBotApi:
@@ -371,6 +372,11 @@ class FakeBotApi:
         with self._lock:
             return list(self._state.commands)
 
+    def menu(self, chat_id: int) -> list[str]:
+        """The command menu set for one chat (scope `chat`)."""
+        with self._lock:
+            return list(self._state.scoped_commands.get(chat_id, []))
+
     @property
     def left_chats(self) -> list[int]:
         with self._lock:
@@ -613,8 +619,14 @@ class _ApiHandler(RequestHandler):
         return True
 
     def _setMyCommands(self, params: dict[str, Any], upload: bytes | None) -> Any:
+        scope = params.get("scope") or {}
         with self.api._lock:
-            self.api._state.commands = list(params.get("commands") or [])
+            if scope.get("type", "default") == "default":
+                self.api._state.commands = list(params.get("commands") or [])
+            else:
+                self.api._state.scoped_commands[int(scope["chat_id"])] = [
+                    c["command"] for c in params.get("commands") or []
+                ]
         return True
 
     def _setWebhook(self, params: dict[str, Any], upload: bytes | None) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import func, select
 
 from bot.storage.database import open_database
@@ -173,6 +174,7 @@ async def test_only_members_act_as_agents_and_only_admins_administer(
     assert len(api.sent(CAMILLE)) == before
     assert not any("version" in s.text for s in api.sent(4343))
 
+    assert api.menu(GROUP)[:2] == ["prendre", "rendre"] and "stats" in api.menu(ADMIN)
     api.send_command(ADMIN, "/fournisseurs")
     assert "lumina" in (await replies(api, ADMIN, 1))[-1].text
     api.send_command(ADMIN, "/politique lumina window_days beaucoup")
@@ -188,6 +190,8 @@ async def test_only_members_act_as_agents_and_only_admins_administer(
     assert "retour(s)" in text.text and chart.method == "sendPhoto"
     charts = list((bot_process.data_dir / "charts").glob("*.png"))
     assert len(charts) == 1 and charts[0].read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    with Image.open(charts[0]) as image:
+        image.verify()  # a valid PNG, not just its signature
     assert chart.upload_sha256 == hashlib.sha256(charts[0].read_bytes()).hexdigest()
 
     async with open_database(database_url) as sessions, sessions() as session:
