@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, BotCommand
 
 from bot.config import Settings
-from bot.conversation import ConversationEngine, Event, Outcome, Sender
+from bot.conversation import ConversationEngine
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade_database
 from bot.telegram.client import POLL_TIMEOUT, build_bot
@@ -32,7 +32,7 @@ from bot.telegram.pacing import Limits
 from bot.telegram.sender import Sender as OutboxSender
 from bot.telegram.staff import StaffUpdates, agents_engine, set_staff_menus
 from bot.telegram.topics import TopicSender
-from bot.telegram.updates import Engine, TelegramUpdates
+from bot.telegram.updates import TelegramUpdates
 from bot.telegram.webhook import WebhookServer, register
 from bot.telegram.writes import WriteGate
 
@@ -78,15 +78,6 @@ async def serve(
                 await _run(settings, bot, session_factory(database), tuning, stop)
     finally:
         await database.dispose()
-
-
-def engine_call(conversation: ConversationEngine) -> Engine:
-    """The conversation engine, run inside the dispatcher's transaction."""
-
-    async def call(session: AsyncSession, customer: Sender, event: Event, inbox_id: int) -> Outcome:
-        return await conversation.handle_in(session, customer, event, inbox_id=inbox_id)
-
-    return call
 
 
 async def _run(
