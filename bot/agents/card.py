@@ -26,6 +26,18 @@ DEADLINE_WORDS = {
     "return_ship_by": "renvoi au plus tard",
     "fix_by": "réparation/remplacement au plus tard",
 }
+HANDOVER_WORDS = {
+    "not_received": "colis non reçu",
+    "unknown_tracking": "numéro de suivi inconnu",
+    "delivery_date_unknown": "date de livraison inconnue",
+    "conformity_over": "garantie de 2 ans dépassée",
+    "above_escalation_threshold": "article au-dessus du seuil de validation",
+    "three_misses": "trois réponses non comprises",
+    "duplicate_photo": "photo déjà vue dans un autre dossier",
+    "angry_words": "client mécontent ou mots juridiques",
+    "customer_asked": "le client a demandé un conseiller",
+    "open_case": "une demande est déjà ouverte pour cet article",
+}
 COMMANDS = (
     "/prendre · /rendre · /echange · /garder · /rembourser MONTANT · /refuser MOTIF · "
     "/note TEXTE · /dossier · /clore"
@@ -60,7 +72,8 @@ async def case_card(session: AsyncSession, case: ReturnCase) -> str:
     if decision:
         reasons += [r for r in decision.get("handover_reasons") or [] if r not in reasons]
     if reasons:
-        lines.append(f"Pourquoi un conseiller : {_e(', '.join(reasons))}")
+        words = [HANDOVER_WORDS.get(reason, reason) for reason in reasons]
+        lines.append(f"Pourquoi un conseiller : {_e(', '.join(words))}")
     lines += _decision_lines(decision)
     lines += ["", f"Commandes : {COMMANDS}"]
     return "\n".join(lines)
