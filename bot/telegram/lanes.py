@@ -103,7 +103,7 @@ class IdWindow:
     order (PostgreSQL sequences), hence a look-back; and now and then the whole table.
     """
 
-    def __init__(self, full_every: float = 60.0, look_back: int = 1000) -> None:
+    def __init__(self, full_every: float = 60.0, look_back: int = 200) -> None:
         self._full_every = full_every
         self._look_back = look_back
         self._highest = 0
