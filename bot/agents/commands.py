@@ -310,6 +310,7 @@ async def _card(context: _Context, _argument: str) -> None:
     if context.case is None:
         context.tell_agents("Aucun dossier pour ce client.")
         return
+    await context.audit("agent_view", None, None)  # who looked at a customer's data, and when
     context.tell_agents(await case_card(context.session, context.case))
 
 

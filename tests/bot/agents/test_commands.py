@@ -111,7 +111,13 @@ async def test_decisions_use_the_bots_instructions_and_every_command_is_audited(
 
     assert not any("Alex" in text for text in await desk.said_to_customer())
     actions = [entry.action for entry in await desk.audit()]
-    assert actions[-4:] == ["agent_refund", "agent_exchange", "agent_note", "agent_close"]
+    assert actions[-5:] == [
+        "agent_refund",
+        "agent_exchange",
+        "agent_note",
+        "agent_view",
+        "agent_close",
+    ]
     async with sessions() as session:
         case = (await session.scalars(select(ReturnCase))).one()
         state = await session.scalar(select(Conversation.state))
