@@ -123,3 +123,19 @@ async def test_decisions_use_the_bots_instructions_and_every_command_is_audited(
         state = await session.scalar(select(Conversation.state))
     assert (case.chosen_option, case.status) == ("exchange", "accepted")
     assert case.closed_at is not None and state == "done"
+
+
+async def test_an_agent_takes_back_a_customer_the_bot_was_serving(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    desk = await handed_over(sessions)
+    await desk.agent("/rendre")
+    await desk.agent("/prendre")
+
+    said = await desk.said_to_customer()
+    assert "Nous reprenons votre demande" in said[-3]
+    assert "Un conseiller prend le relais" in said[-1] and "du lundi au vendredi" in said[-1]
+    async with sessions() as session:
+        state = await session.scalar(select(Conversation.state))
+        topic = (await session.scalars(select(AgentTopic))).one()
+    assert state == "handover" and topic.holder == "Alex Martin"
