@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, TypeVar
 
 from flows import conversation_words as vocabulary
@@ -45,6 +46,7 @@ class Heard:
     later: bool = False
     photo: bool = False
     unsupported: bool = False
+    unsupported_kind: str = ""  # what was sent instead, e.g. "too_big", "not_an_image"
 
 
 # Button ids, as the channels send them back; `item:<line id>` and `option:<code>` carry a value.
@@ -103,27 +105,54 @@ def understand(text: str) -> Heard:
         tracking_refusal=None if numbers else _tracking_refusal(stripped),
         yes=_yes_no(words),
         number=_number(stripped, words),
-        option=_first_match(vocabulary.OPTION_PHRASES, words),
+        option=_first_match(_OPTION_PHRASES, words),
         proofs=_proofs(stripped),
-        alarm=_contains_any(words, vocabulary.ALARM_WORDS),
-        wants_agent=_contains_any(words, vocabulary.AGENT_PHRASES),
+        alarm=_contains_any(words, _ALARM_WORDS),
+        wants_agent=_contains_any(words, _AGENT_PHRASES),
         greeting_only=bool(words) and all(word in _GREETINGS_SQUEEZED for word in words),
-        done=_contains_any(words, vocabulary.DONE),
-        skip=_contains_any(words, vocabulary.SKIP),
-        later=_contains_any(words, vocabulary.LATER),
+        done=_contains_any(words, _DONE),
+        skip=_contains_any(words, _SKIP),
+        later=_contains_any(words, _LATER),
     )
+
+
+_DOUBLED = re.compile(r"([a-z])\1+")
 
 
 def _squeeze(word: str) -> str:
     """Squeezes doubled letters (« cassee » -> « case »), the commonest typo on a phone."""
-    return re.sub(r"([a-z])\1+", r"\1", word)
+    return _DOUBLED.sub(r"\1", word)
 
 
-def _phrase(text: str) -> tuple[str, ...]:
+_Phrase = tuple[str, ...]
+
+
+def _phrase(text: str) -> _Phrase:
     return tuple(_squeeze(word) for word in plain_words(text))
 
 
+def _phrases(texts: tuple[str, ...]) -> tuple[_Phrase, ...]:
+    """The vocabulary's phrases, reduced once at import as typed words are on every message."""
+    return tuple(_phrase(text) for text in texts)
+
+
+def _table(
+    table: tuple[tuple[_Code, tuple[str, ...]], ...],
+) -> tuple[tuple[_Code, tuple[_Phrase, ...]], ...]:
+    return tuple((code, _phrases(texts)) for code, texts in table)
+
+
 _GREETINGS_SQUEEZED: Final = frozenset(_squeeze(word) for word in vocabulary.GREETINGS)
+_REASON_PHRASES: Final = _table(vocabulary.REASON_PHRASES)
+_OPTION_PHRASES: Final = _table(vocabulary.OPTION_PHRASES)
+_ALARM_WORDS: Final = _phrases(vocabulary.ALARM_WORDS)
+_AGENT_PHRASES: Final = _phrases(vocabulary.AGENT_PHRASES)
+_YES: Final = _phrases(vocabulary.YES)
+_STILL_SEALED: Final = _phrases(vocabulary.STILL_SEALED)
+_NO: Final = _phrases(vocabulary.NO)
+_DONE: Final = _phrases(vocabulary.DONE)
+_SKIP: Final = _phrases(vocabulary.SKIP)
+_LATER: Final = _phrases(vocabulary.LATER)
 
 
 def _close(typed: str, known: str) -> bool:
@@ -132,7 +161,13 @@ def _close(typed: str, known: str) -> bool:
         return True
     if len(known) < 6 or abs(len(typed) - len(known)) > 2:
         return False
-    return _distance(typed, known) <= (2 if len(known) >= 10 else 1)
+    return _slips(typed, known) <= (2 if len(known) >= 10 else 1)
+
+
+@lru_cache(maxsize=1 << 15)
+def _slips(typed: str, known: str) -> int:
+    """`_distance`, remembered: customers type the same few words again and again."""
+    return _distance(typed, known)
 
 
 def _distance(a: str, b: str) -> int:
@@ -157,12 +192,12 @@ def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
     )
 
 
-def _contains_any(words: list[str], phrases: tuple[str, ...]) -> bool:
-    return any(_contains(words, _phrase(phrase)) for phrase in phrases)
+def _contains_any(words: list[str], phrases: tuple[_Phrase, ...]) -> bool:
+    return any(_contains(words, phrase) for phrase in phrases)
 
 
 def _first_match(
-    table: tuple[tuple[_Code, tuple[str, ...]], ...], words: list[str]
+    table: tuple[tuple[_Code, tuple[_Phrase, ...]], ...], words: list[str]
 ) -> _Code | None:
     for code, phrases in table:
         if _contains_any(words, phrases):
@@ -171,15 +206,15 @@ def _first_match(
 
 
 def _reason(words: list[str]) -> Reason | None:
-    return _first_match(vocabulary.REASON_PHRASES, words)
+    return _first_match(_REASON_PHRASES, words)
 
 
 def _yes_no(words: list[str]) -> bool | None:
-    if _contains_any(words, vocabulary.STILL_SEALED):
+    if _contains_any(words, _STILL_SEALED):
         return True
-    if _contains_any(words, vocabulary.NO) or _contains(words, ("pas",)):
+    if _contains_any(words, _NO) or _contains(words, ("pas",)):
         return False
-    return True if _contains_any(words, vocabulary.YES) else None
+    return True if _contains_any(words, _YES) else None
 
 
 def _number(text: str, words: list[str]) -> int | None:
