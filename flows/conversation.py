@@ -144,6 +144,8 @@ def respond(journey: Journey, heard: Heard) -> str:
         journey.facts = Facts()
     if trigger in ("start", "withdraw", "photo", "agent", "answer"):
         journey.absorb(heard)
+    elif trigger == "unsupported":
+        journey.heard = heard  # only to say what could not be read
     if trigger == "answer":
         trigger = _answer_trigger(journey)
     with _bound(journey, state_before):

@@ -258,7 +258,8 @@ class Journey:
         self.ask_again("stale_choice")
 
     def say_unsupported(self) -> None:
-        self.ask_again("unsupported")
+        """A photo too heavy or a file that is no image gets its own word; anything else the generic one."""
+        self.ask_again(UNSUPPORTED_PREFACES.get(self.heard.unsupported_kind, "unsupported"))
 
     def say_later(self) -> None:
         """Agrees to continue later: everything is kept."""
@@ -369,3 +370,10 @@ def _reason(code: str) -> Reason:
     if code not in REASONS:
         raise ValueError(f"unknown reason {code!r}")
     return code
+
+
+# What is said, before the question again, when a channel could not take what was sent.
+UNSUPPORTED_PREFACES = {
+    "too_big": "unsupported_too_big",
+    "not_an_image": "unsupported_not_an_image",
+}

@@ -214,7 +214,7 @@ def _heard(event: Event) -> Heard:
     if isinstance(event, PhotoIn):
         return Heard(photo=True)
     if isinstance(event, UnsupportedIn):
-        return Heard(unsupported=True)
+        return Heard(unsupported=True, unsupported_kind=event.kind)
     raise TypeError(f"unknown event {event!r}")
 
 

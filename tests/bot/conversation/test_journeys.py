@@ -60,6 +60,13 @@ async def test_the_photo_step_answered_with_text_asks_again(
     assert [m["template"] for m in outcome.messages] == ["reask_photos"]
     unsupported = await chat.send(UnsupportedIn("sticker"))
     assert [m["template"] for m in unsupported.messages] == ["unsupported", "ask_photos"]
+    too_big = await chat.send(UnsupportedIn("too_big"))
+    assert [m["template"] for m in too_big.messages] == ["unsupported_too_big", "ask_photos"]
+    not_an_image = await chat.send(UnsupportedIn("not_an_image"))
+    assert [m["template"] for m in not_an_image.messages] == [
+        "unsupported_not_an_image",
+        "ask_photos",
+    ]
 
 
 async def test_a_failed_ownership_check_leaks_no_order_detail(
