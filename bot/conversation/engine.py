@@ -76,14 +76,29 @@ class ConversationEngine:
         """Runs one event in its own transaction and commits it."""
         lock = self._lock(sender.channel, sender.chat_id)
         async with lock, self._sessions() as session, session.begin():
-            return await self.handle_in(session, sender, event, inbox_id=inbox_id)
+            return await self._handle(session, sender, event, inbox_id, written=False)
 
     async def handle_in(
         self, session: AsyncSession, sender: Sender, event: Event, *, inbox_id: int | None = None
     ) -> Outcome:
-        """Runs one event inside the caller's transaction (the caller commits, e.g. with its inbox row)."""
-        customer = await _customer(session, sender)
-        conversation = await _conversation(session, sender, customer.id)
+        """Runs one event inside the caller's transaction (the caller commits, e.g. with its inbox row).
+
+        The caller's transaction has already written (the dispatcher claims the inbox row first): on
+        SQLite it holds the write lock, so the customer and the conversation are read before any insert.
+        """
+        return await self._handle(session, sender, event, inbox_id, written=True)
+
+    async def _handle(
+        self,
+        session: AsyncSession,
+        sender: Sender,
+        event: Event,
+        inbox_id: int | None,
+        *,
+        written: bool,
+    ) -> Outcome:
+        customer = await _customer(session, sender, written=written)
+        conversation = await _conversation(session, sender, customer.id, written=written)
         heard = _heard(event)
         return await self._run(
             session,
@@ -223,7 +238,27 @@ def _insert(session: AsyncSession) -> Any:
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
-async def _customer(session: AsyncSession, sender: Sender) -> Customer:
+async def _customer(session: AsyncSession, sender: Sender, *, written: bool) -> Customer:
+    """The sender's customer, created if new (read first when the transaction is already a writer)."""
+    customer = await _customer_row(session, sender) if written else None
+    if customer is None:
+        customer = await _new_customer(session, sender)
+    if sender.first_name and customer.first_name != sender.first_name:
+        customer.first_name = sender.first_name
+    return customer
+
+
+async def _customer_row(session: AsyncSession, sender: Sender) -> Customer | None:
+    return (
+        await session.execute(
+            select(Customer)
+            .where(Customer.channel == sender.channel, Customer.external_id == sender.external_id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+async def _new_customer(session: AsyncSession, sender: Sender) -> Customer:
     await session.execute(
         _insert(session)(Customer)
         .values(
@@ -235,24 +270,25 @@ async def _customer(session: AsyncSession, sender: Sender) -> Customer:
         )
         .on_conflict_do_nothing(index_elements=["channel", "external_id"])
     )
-    customer = (
-        await session.execute(
-            select(Customer)
-            .where(Customer.channel == sender.channel, Customer.external_id == sender.external_id)
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one()
-    if sender.first_name and customer.first_name != sender.first_name:
-        customer.first_name = sender.first_name
+    customer = await _customer_row(session, sender)
+    assert customer is not None  # just inserted or already there
     return customer
 
 
-async def _conversation(session: AsyncSession, sender: Sender, customer_id: int) -> Conversation:
+async def _conversation(
+    session: AsyncSession, sender: Sender, customer_id: int, *, written: bool
+) -> Conversation:
     """The chat's conversation, created if new, locked for this transaction.
 
-    The insert comes first: on SQLite it takes the write lock, on PostgreSQL the row is then
-    locked with SELECT … FOR UPDATE, so two processes never run the same conversation at once.
+    In a transaction that has not written yet, the insert comes first: on SQLite it takes the write
+    lock. On PostgreSQL the row is locked with SELECT … FOR UPDATE. Either way two processes never
+    run the same conversation at once. A transaction already writing reads first, and inserts only
+    for a new chat.
     """
+    if written:
+        conversation = await _locked(session, sender.channel, sender.chat_id)
+        if conversation is not None:
+            return conversation
     await session.execute(
         _insert(session)(Conversation)
         .values(
