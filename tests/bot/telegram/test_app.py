@@ -90,6 +90,7 @@ async def test_a_complete_conversation_with_free_text_a_photo_and_buttons(
     instructions = (await replies(api, CAMILLE, 6))[-1]
     assert "R-2026-" in instructions.text and "adresse de retour" in instructions.text
 
+    await eventually(lambda: len(api.calls("editMessageReplyMarkup")) == 2)
     assert len(api.calls("answerCallbackQuery")) == 2
     edited = [c[1]["message_id"] for c in api.calls("editMessageReplyMarkup")]
     assert edited == [received.message_id, offer.message_id]

@@ -56,6 +56,10 @@ class Channel:
 
         await eventually(done)
 
+    async def after_commit(self, *methods: str) -> None:
+        """Waits for the calls the bot makes once an update is handled (they follow the commit)."""
+        await eventually(lambda: all(self.api.calls(method) for method in methods))
+
     def events(self, chat: int) -> list[Event]:
         return [event for chat_id, event in self.engine.events if chat_id == str(chat)]
 
@@ -179,6 +183,7 @@ async def test_a_tapped_button_is_the_choice_it_was_sent_with(channel: Channel) 
     channel.api.press(17, f"c:{question.id}:1", message_id=5)
     await channel.settle()
     assert channel.events(17) == [ChoiceIn("defective")]
+    await channel.after_commit("answerCallbackQuery", "editMessageReplyMarkup")
     answers = channel.api.calls("answerCallbackQuery")
     assert len(answers) == 1 and not answers[0][1].get("text")
     assert channel.api.calls("editMessageReplyMarkup")[0][1]["message_id"] == 5
@@ -197,6 +202,7 @@ async def test_a_forged_or_stale_tap_gets_a_polite_answer(channel: Channel, data
     channel.api.press(18, data.format(mine=mine.id, other=other.id))
     await channel.settle()
     assert channel.events(18) == []
+    await channel.after_commit("answerCallbackQuery")
     (answer,) = channel.api.calls("answerCallbackQuery")
     assert answer[1]["text"] == "Ce bouton ne correspond plus à la question en cours."
 
@@ -205,6 +211,7 @@ async def test_the_bot_leaves_groups_other_than_the_agents_one(channel: Channel)
     channel.api.send_text(-500, "coucou le bot")
     channel.api.send_text(AGENTS, "message entre conseillers")
     await channel.settle()
+    await channel.after_commit("leaveChat")
     assert channel.api.left_chats == [-500]
     assert channel.engine.events == []
 
