@@ -184,16 +184,40 @@ def _distance(a: str, b: str) -> int:
     return rows[-1][-1]
 
 
+_VOCABULARY: Final = frozenset(
+    word
+    for phrases in (
+        *(phrases for _code, phrases in _REASON_PHRASES + _OPTION_PHRASES),
+        _ALARM_WORDS, _AGENT_PHRASES, _YES, _STILL_SEALED, _NO, _DONE, _SKIP, _LATER,
+    )
+    for phrase in phrases
+    for word in phrase
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1 << 14)
+def _meanings(typed: str) -> frozenset[str]:
+    """The vocabulary's words `typed` may stand for (`_close`), and itself; worked out once per word."""
+    return frozenset(known for known in _VOCABULARY if _close(typed, known)) | {typed}
+
+
+@lru_cache(maxsize=1 << 12)
+def _present(words: tuple[str, ...]) -> frozenset[str]:
+    """Every word the message may contain: a phrase whose first word is missing is not there."""
+    return frozenset().union(*(_meanings(word) for word in words))
+
+
 def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
     size = len(phrase)
     return any(
-        all(_close(words[start + k], phrase[k]) for k in range(size))
+        all(phrase[k] in _meanings(words[start + k]) for k in range(size))
         for start in range(len(words) - size + 1)
     )
 
 
 def _contains_any(words: list[str], phrases: tuple[_Phrase, ...]) -> bool:
-    return any(_contains(words, phrase) for phrase in phrases)
+    present = _present(tuple(words))
+    return any(phrase[0] in present and _contains(words, phrase) for phrase in phrases)
 
 
 def _first_match(
