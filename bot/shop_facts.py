@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import (
+    SHOP_SETTINGS_ID,
     Order,
     OrderLine,
     Product,
@@ -128,7 +129,7 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
 
 async def shop_policy(session: AsyncSession) -> ShopPolicy:
     """The shop's rules, with every supplier's current window to derive the advertised one."""
-    shop = await session.get(ShopSettings, 1)
+    shop = await session.get(ShopSettings, SHOP_SETTINGS_ID)
     if shop is None:
         raise MissingShopData(
             "les réglages de la boutique ne sont pas chargés : importez suppliers.toml "

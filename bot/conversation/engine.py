@@ -24,7 +24,7 @@ from bot.conversation import cases
 from bot.conversation.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
 from bot.conversation.outbox import queue_replies
 from bot.conversation.world import look_up
-from bot.storage.models import Conversation, Customer, ReturnCase
+from bot.storage.models import SHOP_SETTINGS_ID, Conversation, Customer, ReturnCase, ShopSettings
 from flows.conversation import RESTING, hand_back, respond
 from flows.conversation_steps import Journey
 from flows.conversation_world import Facts
@@ -97,8 +97,13 @@ class ConversationEngine:
         *,
         written: bool,
     ) -> Outcome:
-        customer = await _customer(session, sender, written=written)
-        conversation = await _conversation(session, sender, customer.id, written=written)
+        known = await _known(session, sender) if written else None
+        if known is None:
+            customer = await _customer(session, sender, written=written)
+            conversation = await _conversation(session, sender, customer.id, written=written)
+        else:
+            customer, conversation = known
+            _refresh(customer, sender)
         heard = _heard(event)
         return await self._run(
             session,
@@ -238,14 +243,42 @@ def _insert(session: AsyncSession) -> Any:
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
+async def _known(session: AsyncSession, sender: Sender) -> tuple[Customer, Conversation] | None:
+    """An existing chat in one query: its conversation (locked), customer, open case and the shop.
+
+    The case and the shop's settings land in the session, where the rest of the event finds them.
+    """
+    row = (
+        await session.execute(
+            select(Conversation, Customer)
+            .join(Customer, Customer.id == Conversation.customer_id)
+            .outerjoin(ReturnCase, ReturnCase.id == Conversation.case_id)
+            .outerjoin(ShopSettings, ShopSettings.id == SHOP_SETTINGS_ID)
+            .add_columns(ReturnCase, ShopSettings)
+            .where(Conversation.channel == sender.channel, Conversation.chat_id == sender.chat_id)
+            .with_for_update(of=Conversation)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if row is None or row.Customer.external_id != sender.external_id:
+        return None
+    return row.Customer, row.Conversation
+
+
 async def _customer(session: AsyncSession, sender: Sender, *, written: bool) -> Customer:
     """The sender's customer, created if new (read first when the transaction is already a writer)."""
     customer = await _customer_row(session, sender) if written else None
     if customer is None:
         customer = await _new_customer(session, sender)
+    _refresh(customer, sender)
+    return customer
+
+
+def _refresh(customer: Customer, sender: Sender) -> None:
     if sender.first_name and customer.first_name != sender.first_name:
         customer.first_name = sender.first_name
-    return customer
+    if customer.blocked_at is not None:  # marked as having blocked the bot, yet writing: reachable
+        customer.blocked_at = None
 
 
 async def _customer_row(session: AsyncSession, sender: Sender) -> Customer | None:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import shop_facts
 from bot.conversation.events import Event, PhotoIn
 from bot.photos import near_copies
-from bot.storage.models import Photo, ReturnCase, ShopSettings
+from bot.storage.models import SHOP_SETTINGS_ID, Photo, ReturnCase, ShopSettings
 from flows.conversation_world import Facts, Item, Parcel, World
 from flows.facts import ShopPolicy
 from flows.understanding import Heard
@@ -45,7 +45,7 @@ async def look_up(
     now: datetime,
 ) -> Looked:
     """Reads everything the core may need for this event."""
-    settings = await session.get(ShopSettings, 1)
+    settings = await session.get(ShopSettings, SHOP_SETTINGS_ID)
     shop = await _shop_policy(session) if settings else None
     numbers = list(dict.fromkeys([*heard.tracking_numbers, *filter(None, [facts.tracking_number])]))
     looked = Looked(World(today=now.astimezone(PARIS).date(), now=now))

@@ -15,6 +15,7 @@ from bot.importers.source import decode
 from bot.storage.audit import record_audit
 from bot.storage.models import (
     CATEGORIES,
+    SHOP_SETTINGS_ID,
     Product,
     ShopSettings,
     Supplier,
@@ -116,9 +117,9 @@ async def _import_shop(
     except _Invalid as error:
         report.reject(line, f"section [shop] : {error}")
         return
-    shop = await session.get(ShopSettings, 1)
+    shop = await session.get(ShopSettings, SHOP_SETTINGS_ID)
     if shop is None:
-        session.add(ShopSettings(id=1, **values))
+        session.add(ShopSettings(id=SHOP_SETTINGS_ID, **values))
         await record_audit(session, actor, "import", "shop_settings", "1", None, _plain(values))
         report.created += 1
         return

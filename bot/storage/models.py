@@ -5,10 +5,18 @@ from bot.storage.base import Base
 from bot.storage.cases import Conversation, Customer, Photo, ReturnCase
 from bot.storage.messaging import AuditEntry, InboxUpdate, OutboxMessage
 from bot.storage.orders import Order, OrderLine, Shipment, shipment_lines
-from bot.storage.shop import CATEGORIES, Product, ShopSettings, Supplier, SupplierPolicyVersion
+from bot.storage.shop import (
+    CATEGORIES,
+    SHOP_SETTINGS_ID,
+    Product,
+    ShopSettings,
+    Supplier,
+    SupplierPolicyVersion,
+)
 
 __all__ = [
     "CATEGORIES",
+    "SHOP_SETTINGS_ID",
     "AgentTopic",
     "AuditEntry",
     "Base",

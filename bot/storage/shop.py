@@ -12,10 +12,11 @@ from bot.storage.base import Base, BigId, utcnow
 
 CATEGORIES = ("standard", "hygiene", "perishable", "custom_made", "digital", "second_hand")
 PAYERS = ("customer", "shop")
+SHOP_SETTINGS_ID = 1  # the shop's settings are one row
 
 
 class ShopSettings(Base):
-    """The shop's own rules: one row (id 1)."""
+    """The shop's own rules: one row (id `SHOP_SETTINGS_ID`)."""
 
     __tablename__ = "shop_settings"
 

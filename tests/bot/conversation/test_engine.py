@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation import ChoiceIn, ConversationEngine, Sender, TextIn
 from bot.photos import store_photo
-from bot.storage.models import Conversation, OutboxMessage, Photo, ReturnCase
+from bot.storage.base import utcnow
+from bot.storage.models import Conversation, Customer, OutboxMessage, Photo, ReturnCase
 from tests.conversation_helpers import EngineChat, jpeg
 from tests.helpers import load_example_shop
 
@@ -150,3 +151,19 @@ async def test_an_agent_hands_the_customer_back(sessions: async_sessionmaker[Asy
 
     assert outcome.state == "ask_ownership"
     assert [m["template"] for m in outcome.messages] == ["ask_ownership"]
+
+
+async def test_a_customer_marked_as_blocking_the_bot_who_writes_is_reachable_again(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("bonjour")
+    async with sessions.begin() as session:
+        customer = (await session.execute(select(Customer))).scalar_one()
+        customer.blocked_at = utcnow()
+
+    await chat.say("me revoilà")
+
+    async with sessions() as session:
+        customer = (await session.execute(select(Customer))).scalar_one()
+    assert customer.blocked_at is None
