@@ -32,8 +32,10 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
+        # Each sender asks for its channel's unsent rows after every commit: a small index of just those.
         Index(
             "ix_outbox_messages_pending",
+            "channel",
             "id",
             sqlite_where=text("sent_at IS NULL"),
             postgresql_where=text("sent_at IS NULL"),

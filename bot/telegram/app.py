@@ -15,16 +15,18 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, BotCommand
 
+from bot.agents.handoff import AGENTS_CHANNEL
 from bot.config import Settings
 from bot.conversation import ConversationEngine
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade_database
+from bot.storage.models import OutboxMessage
 from bot.telegram.client import POLL_TIMEOUT, build_bot
 from bot.telegram.dispatch import Dispatcher
 from bot.telegram.inbox import Poller
@@ -108,9 +110,10 @@ async def _run(
     )
     topics = TopicSender(bot, sessions, gate, data_dir=settings.data_dir, limits=tuning.limits)
 
-    def committed() -> None:
-        sender.wake()
-        topics.wake()
+    def committed(rows: Sequence[OutboxMessage]) -> None:
+        sender.offer(rows)
+        if any(row.channel == AGENTS_CHANNEL for row in rows):
+            topics.wake()
 
     dispatcher = Dispatcher(sessions, gate, updates, on_committed=committed)
     workers = [

@@ -12,14 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.base import utcnow
-from bot.storage.models import InboxUpdate
+from bot.storage.models import InboxUpdate, OutboxMessage
 from bot.telegram.errors import is_transient
 from bot.telegram.inbox import CHANNEL
 from bot.telegram.lanes import IdWindow, Lanes, Verdict
@@ -49,7 +49,11 @@ class UpdateHandler(Protocol[P]):
 
 
 class Dispatcher(Generic[P]):
-    """Feeds unhandled inbox rows to chat lanes until cancelled; `wake()` after recording."""
+    """Feeds unhandled inbox rows to chat lanes until cancelled; `wake()` after recording.
+
+    `on_committed` is given the outbox rows each update's transaction wrote, once committed, so that
+    the senders can take them at once instead of querying for them.
+    """
 
     def __init__(
         self,
@@ -57,7 +61,7 @@ class Dispatcher(Generic[P]):
         gate: WriteGate,
         handler: UpdateHandler[P],
         *,
-        on_committed: Callable[[], None] = lambda: None,
+        on_committed: Callable[[Sequence[OutboxMessage]], None] = lambda _rows: None,
         concurrency: int = 16,
         poll_interval: float = 2.0,
     ) -> None:
@@ -114,17 +118,18 @@ class Dispatcher(Generic[P]):
 
     async def _handle_one(self, row: InboxUpdate) -> None:
         prepared: P | None = None
+        written: list[OutboxMessage] | None = None
         try:
             prepared = await self._prepare(row)
-            committed = await with_retries(
+            written = await with_retries(
                 lambda: self._in_transaction(row, prepared), what=f"handling update {row.update_id}"
             )
         except Exception:
             log.exception("update %s (chat %s) could not be handled", row.update_id, row.chat_id)
-            committed = await self._set_aside(row, traceback.format_exc())
-        if committed:
+            written = [] if await self._set_aside(row, traceback.format_exc()) else None
+        if written is not None:
             self.handled_count += 1
-            self._on_committed()
+            self._on_committed(written)
         if prepared is not None:
             try:
                 await self._handler.handled(row, prepared)
@@ -143,12 +148,14 @@ class Dispatcher(Generic[P]):
                 await asyncio.sleep(min(0.5 * 2**attempt, 10.0))
         raise AssertionError("unreachable")
 
-    async def _in_transaction(self, row: InboxUpdate, prepared: P) -> bool:
+    async def _in_transaction(self, row: InboxUpdate, prepared: P) -> list[OutboxMessage] | None:
+        """The outbox rows written, or None when the update was already handled (by another run)."""
         async with self._gate.turn(), self._sessions.begin() as session:
             if not await _claim(session, row.id):
-                return False
+                return None
             await self._handler.handle(session, row, prepared)
-            return True
+            await session.flush()
+            return _unsent_outbox(session)
 
     async def _set_aside(self, row: InboxUpdate, error: str) -> bool:
         """A failing update is marked with its error, so that it does not fail again and again."""
@@ -165,6 +172,16 @@ class Dispatcher(Generic[P]):
                 return claimed
 
         return await with_retries(mark, what="setting an update aside")
+
+
+def _unsent_outbox(session: AsyncSession) -> list[OutboxMessage]:
+    """The unsent outbox rows the transaction holds (written by it, or read: the senders skip repeats)."""
+    rows = [
+        item
+        for item in session.identity_map.values()
+        if isinstance(item, OutboxMessage) and item.sent_at is None
+    ]
+    return sorted(rows, key=lambda row: row.id)
 
 
 async def _claim(session: AsyncSession, inbox_id: int) -> bool:

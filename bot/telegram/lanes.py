@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+KEEP_FINISHED = 120.0  # seconds
 log = logging.getLogger(__name__)
 
 
@@ -35,7 +36,7 @@ class Lanes(Generic[T]):
         self._queues: dict[str, deque[tuple[int, T]]] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._queued: set[int] = set()
-        self._finished: dict[int, int] = {}  # key -> when (counter) it was finished
+        self._finished: dict[int, tuple[int, float]] = {}  # key -> when finished (counter, clock)
         self._clock = itertools.count()
         self._stopping = False
 
@@ -53,8 +54,17 @@ class Lanes(Generic[T]):
             self._tasks[chat] = asyncio.create_task(self._lane(chat), name=f"{self._name}-{chat}")
 
     def forget(self, since: int) -> None:
-        """Forgets items finished before `since`: a query begun after that cannot report them."""
-        self._finished = {key: at for key, at in self._finished.items() if at >= since}
+        """Forgets items finished before `since`: a query begun after that cannot report them.
+
+        Items are also offered straight from their writer, which may come late: what finished in the
+        last `KEEP_FINISHED` seconds is kept whatever the query.
+        """
+        recent = time.monotonic() - KEEP_FINISHED
+        self._finished = {
+            key: (at, when)
+            for key, (at, when) in self._finished.items()
+            if at >= since or when >= recent
+        }
 
     def knows(self, key: int) -> bool:
         return key in self._queued or key in self._finished
@@ -84,11 +94,11 @@ class Lanes(Generic[T]):
                 if verdict is Verdict.DONE:
                     queue.popleft()
                     self._queued.discard(key)
-                    self._finished[key] = next(self._clock)
+                    self._finished[key] = (next(self._clock), time.monotonic())
                 elif verdict is Verdict.DROP_CHAT:
                     for dropped, _item in queue:
                         self._queued.discard(dropped)
-                        self._finished[dropped] = next(self._clock)
+                        self._finished[dropped] = (next(self._clock), time.monotonic())
                     queue.clear()
         finally:
             del self._tasks[chat]

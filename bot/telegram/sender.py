@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,12 @@ class Sender:
 
     def wake(self) -> None:
         self._wakeup.set()
+
+    def offer(self, rows: Sequence[OutboxMessage]) -> None:
+        """Takes rows just committed (by the dispatcher), sparing a query; the rest is fetched."""
+        for row in rows:
+            if row.channel == CHANNEL and row.sent_at is None and not row.last_error:
+                self._lanes.offer(row.chat_id, row.id, row)
 
     async def run(self) -> None:
         """Fetches pending rows (at start, on wake, and every `poll_interval`) into chat lanes."""

@@ -49,7 +49,6 @@ class Reading:
 
     customer: Sender | None = None
     events: list[Event] = field(default_factory=list)
-    wrote: bool = False  # the customer wrote: they no longer block the bot
     tap: Tap | None = None
     query_id: str | None = None
     toast: str | None = None
@@ -88,7 +87,6 @@ class TelegramUpdates:
             )
         elif update.message is not None and update.message.from_user is not None:
             reading.customer = _customer(update.message.from_user, update.message.chat)
-            reading.wrote = True
             reading.events = await self._read_message(update.message)
         return reading
 
@@ -96,8 +94,8 @@ class TelegramUpdates:
         customer = reading.customer
         if customer is None:
             return
-        if reading.blocked is not None or reading.wrote:
-            await _set_blocked(session, customer.external_id, bool(reading.blocked))
+        if reading.blocked is not None:  # a customer who writes is unmarked by the engine
+            await _set_blocked(session, customer.external_id, reading.blocked)
         events = list(reading.events)
         if reading.tap is not None:
             choice = await _resolve(session, reading.tap, customer.chat_id)
@@ -176,7 +174,6 @@ class TelegramUpdates:
                 log.info("ignoring a button tapped in chat %s", chat.id)
             return
         reading.customer = _customer(query.from_user, chat)
-        reading.wrote = True
         reading.tap = read_tap(query.data)
         if reading.tap is None:
             reading.toast = render("stale_choice", {})

@@ -14,6 +14,7 @@ from bot.storage.models import (
     AuditEntry,
     Conversation,
     InboxUpdate,
+    OutboxMessage,
     ReturnCase,
     Supplier,
     SupplierPolicyVersion,
@@ -60,6 +61,22 @@ async def all_handled(database_url: str) -> None:
             return left == 0
 
         await eventually(done)
+
+
+async def all_sent(database_url: str, chat_id: int) -> None:
+    """Waits until every reply to `chat_id` written so far has gone out."""
+    async with open_database(database_url) as sessions:
+
+        async def done() -> bool:
+            async with sessions() as session:
+                left = await session.scalar(
+                    select(func.count()).where(
+                        OutboxMessage.chat_id == str(chat_id), OutboxMessage.sent_at.is_(None)
+                    )
+                )
+            return left == 0
+
+        await eventually(done, within=30)
 
 
 async def test_escalation_opens_a_topic_agents_answer_as_the_shop_and_hand_back(
@@ -162,6 +179,8 @@ async def test_only_members_act_as_agents_and_only_admins_administer(
     api.send_text(CAMILLE, "je veux parler à un conseiller")
     thread = await the_topic(api)
     await sent_into(api, thread, 2)
+    await all_handled(database_url)
+    await all_sent(database_url, CAMILLE)
     before = len(api.sent(CAMILLE))
 
     api.send_in_topic(GROUP, thread, STRANGER, "/rembourser 10")

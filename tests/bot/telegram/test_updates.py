@@ -216,7 +216,7 @@ async def test_the_bot_leaves_groups_other_than_the_agents_one(channel: Channel)
     assert channel.engine.events == []
 
 
-async def test_a_customer_who_blocks_then_writes_again_is_marked_then_unmarked(
+async def test_a_customer_who_blocks_then_restarts_the_bot_is_marked_then_unmarked(
     channel: Channel,
 ) -> None:
     async with channel.sessions.begin() as session:
@@ -231,7 +231,9 @@ async def test_a_customer_who_blocks_then_writes_again_is_marked_then_unmarked(
     channel.api.push_update({"my_chat_member": member})
     await channel.settle()
     assert await _blocked(channel.sessions, "19")
-    channel.api.send_text(19, "re-bonjour")
+    back = {**member, "old_chat_member": member["new_chat_member"],
+            "new_chat_member": {**member["old_chat_member"]}}  # fmt: skip
+    channel.api.push_update({"my_chat_member": back})
     await channel.settle()
     assert not await _blocked(channel.sessions, "19")
 
