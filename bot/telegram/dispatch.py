@@ -15,8 +15,9 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Generic, Protocol, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.storage.base import utcnow
 from bot.storage.models import InboxUpdate, OutboxMessage
@@ -149,13 +150,24 @@ class Dispatcher(Generic[P]):
         raise AssertionError("unreachable")
 
     async def _in_transaction(self, row: InboxUpdate, prepared: P) -> list[OutboxMessage] | None:
-        """The outbox rows written, or None when the update was already handled (by another run)."""
+        """The outbox rows it wrote, or None when the update was already handled (by another run).
+
+        The rows are noted as the session makes them persistent: the session itself keeps only weak
+        references to them.
+        """
+        written: list[OutboxMessage] = []
+
+        def note(_session: Session, item: object) -> None:
+            if isinstance(item, OutboxMessage):
+                written.append(item)
+
         async with self._gate.turn(), self._sessions.begin() as session:
+            event.listen(session.sync_session, "pending_to_persistent", note)
             if not await _claim(session, row.id):
                 return None
             await self._handler.handle(session, row, prepared)
             await session.flush()
-            return _unsent_outbox(session)
+        return sorted(written, key=lambda item: item.id)
 
     async def _set_aside(self, row: InboxUpdate, error: str) -> bool:
         """A failing update is marked with its error, so that it does not fail again and again."""
@@ -172,16 +184,6 @@ class Dispatcher(Generic[P]):
                 return claimed
 
         return await with_retries(mark, what="setting an update aside")
-
-
-def _unsent_outbox(session: AsyncSession) -> list[OutboxMessage]:
-    """The unsent outbox rows the transaction holds (written by it, or read: the senders skip repeats)."""
-    rows = [
-        item
-        for item in session.identity_map.values()
-        if isinstance(item, OutboxMessage) and item.sent_at is None
-    ]
-    return sorted(rows, key=lambda row: row.id)
 
 
 async def _claim(session: AsyncSession, inbox_id: int) -> bool:

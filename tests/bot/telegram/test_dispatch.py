@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from sqlalchemy import select
@@ -66,9 +66,12 @@ async def _updates(
 
 @asynccontextmanager
 async def _dispatching(
-    sessions: async_sessionmaker[AsyncSession], database_url: str, handler: EchoHandler
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+    handler: EchoHandler,
+    on_committed: Callable[[Sequence[OutboxMessage]], None] = lambda _rows: None,
 ) -> AsyncIterator[Dispatcher[str]]:
-    dispatcher = Dispatcher(sessions, WriteGate(database_url), handler)
+    dispatcher = Dispatcher(sessions, WriteGate(database_url), handler, on_committed=on_committed)
     task = asyncio.create_task(dispatcher.run())
     try:
         yield dispatcher
@@ -131,3 +134,18 @@ async def test_a_failing_update_is_set_aside_without_its_replies_and_the_chat_go
     assert [row.payload["message"]["text"] for row in failed] == ["boum"]
     assert "the engine failed" in (failed[0].error or "")
     assert handler.after == [100, 101, 102]
+
+
+async def test_the_outbox_rows_of_each_commit_are_handed_on_once_committed(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    committed: list[list[str]] = []
+
+    def hand_on(rows: Sequence[OutboxMessage]) -> None:
+        committed.append([row.payload["text"] for row in rows])
+
+    handler = EchoHandler(failing_text="boum")
+    await _updates(sessions, database_url, (1, "un"), (1, "boum"), (1, "deux"))
+    async with _dispatching(sessions, database_url, handler, hand_on):
+        await eventually(lambda: len(committed) == 3)
+    assert committed == [["écho : un"], [], ["écho : deux"]]  # the failed update wrote nothing
