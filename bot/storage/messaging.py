@@ -32,7 +32,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        # Each sender asks for its channel's unsent rows after every commit: a small index of just those.
+        # Each sender asks for its own channel's unsent rows every second: a small index of just those.
         Index(
             "ix_outbox_messages_pending",
             "channel",
