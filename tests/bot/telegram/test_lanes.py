@@ -29,6 +29,23 @@ async def test_an_item_finished_while_a_query_ran_is_not_queued_again() -> None:
     assert done == ["a", "b"]
 
 
+async def test_an_item_offered_late_by_its_writer_after_later_queries_is_not_run_again() -> None:
+    done: list[str] = []
+
+    async def work(item: str) -> Verdict:
+        done.append(item)
+        return Verdict.DONE
+
+    lanes: Lanes[str] = Lanes(work, "test")
+    lanes.offer("1", 10, "a")  # found by a query before its writer handed it on
+    await eventually(lambda: done == ["a"])
+    lanes.forget(lanes.snapshot())  # later queries, begun after it finished
+    lanes.forget(lanes.snapshot())
+    lanes.offer("1", 10, "a")  # the writer's late hand-over
+    await asyncio.sleep(0.05)
+    assert done == ["a"]
+
+
 async def test_a_failing_item_is_tried_again_and_the_chat_keeps_its_order() -> None:
     done: list[str] = []
     failures = {"a": 1}
