@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,29 +17,41 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage.inline_sqlite import PATIENT_BUSY_MS, inline_connector
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An engine for `url`; SQLite gets its folder created and WAL, foreign keys, a busy timeout."""
+def create_engine(url: str, *, inline: bool = False) -> AsyncEngine:
+    """An engine for `url`; SQLite gets its folder created and WAL, foreign keys, a busy timeout.
+
+    `inline`: SQLite statements run on the event loop's thread (`bot.storage.inline_sqlite`), for
+    the long-running bot, whose loop would otherwise hand every statement to a thread and back.
+    """
     if is_sqlite(url):
         database = make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        in_file = bool(database) and database != ":memory:"
+        if in_file:
+            Path(str(database)).parent.mkdir(parents=True, exist_ok=True)
+        if inline and in_file:
+            engine = create_async_engine(url, async_creator=inline_connector(str(database)))
+            busy = 0
+        else:
+            engine = create_async_engine(url, connect_args={"timeout": 30})
+            busy = PATIENT_BUSY_MS
+        event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, busy_ms=busy))
         return engine
     return create_async_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()
 
 

@@ -66,7 +66,7 @@ async def serve(
     tuning = tuning or Tuning()
     stop = stop or asyncio.Event()
     await upgrade_database(settings.database_url)
-    database = create_engine(settings.database_url)
+    database = create_engine(settings.database_url, inline=True)
     try:
         with _stopping_on_signals(stop):
             async with build_bot(settings, poll_timeout=tuning.poll_timeout) as bot:
