@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.conversation import cases
 from bot.conversation.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
 from bot.conversation.outbox import queue_replies
-from bot.conversation.world import look_up
+from bot.conversation.world import UNREAD, Unread, look_up
 from bot.storage.models import SHOP_SETTINGS_ID, Conversation, Customer, ReturnCase, ShopSettings
 from flows.conversation import RESTING, hand_back, respond
 from flows.conversation_steps import Journey
@@ -98,11 +98,12 @@ class ConversationEngine:
         written: bool,
     ) -> Outcome:
         known = await _known(session, sender) if written else None
+        settings: ShopSettings | Unread | None = UNREAD
         if known is None:
             customer = await _customer(session, sender, written=written)
             conversation = await _conversation(session, sender, customer.id, written=written)
-        else:
-            customer, conversation = known
+        else:  # `known` holds the case while the event runs: the session's own hold is weak
+            customer, conversation, settings = known.customer, known.conversation, known.settings
             _refresh(customer, sender)
         heard = _heard(event)
         return await self._run(
@@ -114,6 +115,7 @@ class ConversationEngine:
             heard,
             inbox_id,
             lambda j: respond(j, heard),
+            settings=settings,
         )
 
     async def hand_back(self, channel: str, chat_id: str) -> Outcome:
@@ -166,6 +168,8 @@ class ConversationEngine:
         heard: Heard,
         inbox_id: int | None,
         fire: Callable[[Journey], str],
+        *,
+        settings: ShopSettings | Unread | None = UNREAD,
     ) -> Outcome:
         now = self._clock()
         case = await session.get(ReturnCase, conversation.case_id) if conversation.case_id else None
@@ -179,6 +183,7 @@ class ConversationEngine:
             customer_id=customer.id,
             first_name=customer.first_name,
             now=now,
+            settings=settings,
         )
         journey = Journey(conversation.state, facts, conversation.misses, looked.world)
         previous = conversation.state
@@ -243,10 +248,18 @@ def _insert(session: AsyncSession) -> Any:
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
-async def _known(session: AsyncSession, sender: Sender) -> tuple[Customer, Conversation] | None:
+@dataclass(frozen=True, slots=True)
+class _Known:
+    conversation: Conversation
+    customer: Customer
+    case: ReturnCase | None
+    settings: ShopSettings | None
+
+
+async def _known(session: AsyncSession, sender: Sender) -> _Known | None:
     """An existing chat in one query: its conversation (locked), customer, open case and the shop.
 
-    The case and the shop's settings land in the session, where the rest of the event finds them.
+    The case lands in the session, where the rest of the event finds it (while it is held).
     """
     row = (
         await session.execute(
@@ -262,7 +275,7 @@ async def _known(session: AsyncSession, sender: Sender) -> tuple[Customer, Conve
     ).first()
     if row is None or row.Customer.external_id != sender.external_id:
         return None
-    return row.Customer, row.Conversation
+    return _Known(row.Conversation, row.Customer, row.ReturnCase, row.ShopSettings)
 
 
 async def _customer(session: AsyncSession, sender: Sender, *, written: bool) -> Customer:
@@ -292,7 +305,7 @@ async def _customer_row(session: AsyncSession, sender: Sender) -> Customer | Non
 
 
 async def _new_customer(session: AsyncSession, sender: Sender) -> Customer:
-    await session.execute(
+    inserted = await session.scalars(
         _insert(session)(Customer)
         .values(
             channel=sender.channel,
@@ -302,8 +315,9 @@ async def _new_customer(session: AsyncSession, sender: Sender) -> Customer:
             created_at=utc_now(),
         )
         .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        .returning(Customer)
     )
-    customer = await _customer_row(session, sender)
+    customer = inserted.one_or_none() or await _customer_row(session, sender)
     assert customer is not None  # just inserted or already there
     return customer
 
@@ -322,7 +336,7 @@ async def _conversation(
         conversation = await _locked(session, sender.channel, sender.chat_id)
         if conversation is not None:
             return conversation
-    await session.execute(
+    inserted = await session.scalars(
         _insert(session)(Conversation)
         .values(
             channel=sender.channel,
@@ -334,8 +348,9 @@ async def _conversation(
             updated_at=utc_now(),
         )
         .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
-    )
-    conversation = await _locked(session, sender.channel, sender.chat_id)
+        .returning(Conversation)
+    )  # a row inserted here is this transaction's own: locked as such
+    conversation = inserted.one_or_none() or await _locked(session, sender.channel, sender.chat_id)
     assert conversation is not None  # just inserted or already there
     return conversation
 

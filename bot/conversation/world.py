@@ -6,6 +6,7 @@ ownership is checked here against the order's postcode or e-mail, so no proof re
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -22,6 +23,15 @@ from flows.facts import ShopPolicy
 from flows.understanding import Heard
 
 PARIS = ZoneInfo("Europe/Paris")
+
+
+class Unread(enum.Enum):
+    """The shop's settings were not read yet (as opposed to read and absent: None)."""
+
+    UNREAD = "unread"
+
+
+UNREAD = Unread.UNREAD
 
 
 @dataclass
@@ -43,9 +53,11 @@ async def look_up(
     customer_id: int,
     first_name: str,
     now: datetime,
+    settings: ShopSettings | Unread | None = UNREAD,
 ) -> Looked:
-    """Reads everything the core may need for this event."""
-    settings = await session.get(ShopSettings, SHOP_SETTINGS_ID)
+    """Reads everything the core may need for this event (`settings`: unless the caller has)."""
+    if settings is UNREAD:
+        settings = await session.get(ShopSettings, SHOP_SETTINGS_ID)
     shop = await _shop_policy(session) if settings else None
     numbers = list(dict.fromkeys([*heard.tracking_numbers, *filter(None, [facts.tracking_number])]))
     looked = Looked(World(today=now.astimezone(PARIS).date(), now=now))

@@ -1,10 +1,15 @@
 """Handling the recorded updates: one chat in order, one at a time; different chats side by side.
 
-Each update is handled in one transaction that starts by claiming the inbox row
-(`handled_at` set where it was still empty) and goes on with the engine's state change and its outbox
-rows: all of it commits, or none of it does. A crash before the commit leaves the row unclaimed, and
-it is handled again on the next start; a claimed row is never handled twice. Claiming first also
-makes the transaction a writer from its first statement, which SQLite needs to stay consistent.
+Each update is handled in a transaction that starts by claiming its inbox row (`handled_at` set where
+it was still empty) and goes on with the engine's state change and its outbox rows: all of it
+commits, or none of it does. A crash before the commit leaves the row unclaimed, and it is handled
+again on the next start; a claimed row is never handled twice. Claiming first also makes the
+transaction a writer from its first statement, which SQLite needs to stay consistent.
+
+Updates of different chats that are ready at the same moment share one transaction (a batch: one
+claim, one commit), which is what lets a busy shop's bot keep up. Each chat has at most one update
+in a batch, so the order within a chat holds. Should anything in a batch fail, it is rolled back
+and its updates are handled again one per transaction, so that one bad update sets aside only itself.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import event, select, update
@@ -31,6 +37,8 @@ log = logging.getLogger(__name__)
 P = TypeVar("P")
 NO_CHAT = ""
 PREPARE_ATTEMPTS = 5
+BATCH_LIMIT = 64  # updates in one transaction at most
+Written = list[OutboxMessage] | None  # the outbox rows an update wrote; None: handled elsewhere
 
 
 class UpdateHandler(Protocol[P]):
@@ -65,12 +73,14 @@ class Dispatcher(Generic[P]):
         on_committed: Callable[[Sequence[OutboxMessage]], None] = lambda _rows: None,
         concurrency: int = 16,
         poll_interval: float = 2.0,
+        batch_limit: int = BATCH_LIMIT,
     ) -> None:
         self._sessions = sessions
         self._gate = gate
         self._handler = handler
         self._on_committed = on_committed
-        self._slots = asyncio.Semaphore(concurrency)
+        self._slots = asyncio.Semaphore(concurrency)  # updates being prepared (downloads)
+        self._batches = _Batches(self._transaction, batch_limit)
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
         self._lanes: Lanes[InboxUpdate] = Lanes(self._in_slot, "chat")
@@ -96,6 +106,7 @@ class Dispatcher(Generic[P]):
         self._stopping = True
         self._wakeup.set()
         await self._lanes.drain(grace)
+        await self._batches.close()
 
     async def _fetch(self) -> None:
         query = select(InboxUpdate).where(
@@ -113,18 +124,16 @@ class Dispatcher(Generic[P]):
         self._lanes.forget(snapshot)
 
     async def _in_slot(self, row: InboxUpdate) -> Verdict:
-        async with self._slots:
-            await self._handle_one(row)
+        await self._handle_one(row)
         return Verdict.DONE
 
     async def _handle_one(self, row: InboxUpdate) -> None:
         prepared: P | None = None
-        written: list[OutboxMessage] | None = None
+        written: Written = None
         try:
-            prepared = await self._prepare(row)
-            written = await with_retries(
-                lambda: self._in_transaction(row, prepared), what=f"handling update {row.update_id}"
-            )
+            async with self._slots:
+                prepared = await self._prepare(row)
+            written = await self._batches.run(_Job(row, prepared))
         except Exception:
             log.exception("update %s (chat %s) could not be handled", row.update_id, row.chat_id)
             written = [] if await self._set_aside(row, traceback.format_exc()) else None
@@ -149,32 +158,43 @@ class Dispatcher(Generic[P]):
                 await asyncio.sleep(min(0.5 * 2**attempt, 10.0))
         raise AssertionError("unreachable")
 
-    async def _in_transaction(self, row: InboxUpdate, prepared: P) -> list[OutboxMessage] | None:
-        """The outbox rows it wrote, or None when the update was already handled (by another run).
+    async def _transaction(self, jobs: Sequence[_Job[P]]) -> list[Written]:
+        """Handles `jobs` in one transaction (again after a pause when the database is busy)."""
+        first = jobs[0].row.update_id
+        what = f"handling update {first}" + (f" and {len(jobs) - 1} more" if len(jobs) > 1 else "")
+        return await with_retries(lambda: self._in_transaction(jobs), what=what)
 
-        The rows are noted as the session makes them persistent: the session itself keeps only weak
-        references to them.
+    async def _in_transaction(self, jobs: Sequence[_Job[P]]) -> list[Written]:
+        """For each job, the outbox rows it wrote, or None when another run had handled it.
+
+        The rows are noted as the session makes them persistent (the session itself keeps only weak
+        references to them), flushed job after job so that each row is put down to its own job.
         """
-        written: list[OutboxMessage] = []
+        written: list[Written] = []
 
         def note(_session: Session, item: object) -> None:
-            if isinstance(item, OutboxMessage):
-                written.append(item)
+            mine = written[-1] if written else None
+            if isinstance(item, OutboxMessage) and mine is not None:
+                mine.append(item)
 
         async with self._gate.turn(), self._sessions.begin() as session:
             event.listen(session.sync_session, "pending_to_persistent", note)
-            if not await _claim(session, row.id):
-                return None
-            await self._handler.handle(session, row, prepared)
-            await session.flush()
-        return sorted(written, key=lambda item: item.id)
+            claimed = await _claim(session, [job.row.id for job in jobs])
+            for job in jobs:
+                if job.row.id not in claimed:
+                    written.append(None)
+                    continue
+                written.append([])
+                await self._handler.handle(session, job.row, job.prepared)
+                await session.flush()
+        return [None if rows is None else sorted(rows, key=lambda r: r.id) for rows in written]
 
     async def _set_aside(self, row: InboxUpdate, error: str) -> bool:
         """A failing update is marked with its error, so that it does not fail again and again."""
 
         async def mark() -> bool:
             async with self._gate.turn(), self._sessions.begin() as session:
-                claimed = await _claim(session, row.id)
+                claimed = bool(await _claim(session, [row.id]))
                 if claimed:
                     await session.execute(
                         update(InboxUpdate)
@@ -186,10 +206,88 @@ class Dispatcher(Generic[P]):
         return await with_retries(mark, what="setting an update aside")
 
 
-async def _claim(session: AsyncSession, inbox_id: int) -> bool:
+async def _claim(session: AsyncSession, inbox_ids: Sequence[int]) -> set[int]:
+    """Marks the rows as handled, where no one had yet; the ids this transaction claimed."""
     result = await session.execute(
         update(InboxUpdate)
-        .where(InboxUpdate.id == inbox_id, InboxUpdate.handled_at.is_(None))
+        .where(InboxUpdate.id.in_(inbox_ids), InboxUpdate.handled_at.is_(None))
         .values(handled_at=utcnow())
+        .returning(InboxUpdate.id)
+        .execution_options(synchronize_session=False)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return set(result.scalars())
+
+
+@dataclass(eq=False)
+class _Job(Generic[P]):
+    """One prepared update waiting for its transaction, and the future its lane awaits."""
+
+    row: InboxUpdate
+    prepared: P
+    done: asyncio.Future[Written] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class _Batches(Generic[P]):
+    """Gathers the jobs that lanes hand in and runs them, a batch per transaction, one batch at a time.
+
+    A job's lane waits for its result. A batch that fails is run again one job per transaction: the
+    failing job gets its own error, the others their results.
+    """
+
+    def __init__(
+        self, transaction: Callable[[Sequence[_Job[P]]], Awaitable[list[Written]]], limit: int
+    ) -> None:
+        self._transaction = transaction
+        self._limit = limit
+        self._waiting: list[_Job[P]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def run(self, job: _Job[P]) -> Written:
+        self._waiting.append(job)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._work(), name="dispatcher-batches")
+        return await job.done
+
+    async def close(self) -> None:
+        """Stops after the batch at hand (the lanes are drained first)."""
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+
+    async def _work(self) -> None:
+        jobs: list[_Job[P]] = []
+        try:
+            while self._waiting:
+                await asyncio.sleep(0)  # lanes made ready by the last batch join this one
+                jobs, self._waiting = self._waiting[: self._limit], self._waiting[self._limit :]
+                await self._run(jobs)
+        except BaseException:
+            for job in [*jobs, *self._waiting]:
+                job.done.cancel()
+            self._waiting = []
+            raise
+
+    async def _run(self, jobs: list[_Job[P]]) -> None:
+        try:
+            results = await self._transaction(jobs)
+        except Exception as error:
+            if len(jobs) == 1:
+                _settle(jobs[0], error=error)
+                return
+            log.info("a batch of %d updates failed (%s): one by one", len(jobs), error)
+            for job in jobs:
+                await self._run([job])
+            return
+        for job, written in zip(jobs, results, strict=True):
+            _settle(job, written=written)
+
+
+def _settle(job: _Job[P], *, written: Written = None, error: Exception | None = None) -> None:
+    if job.done.done():  # its lane was cancelled
+        return
+    if error is not None:
+        job.done.set_exception(error)
+    else:
+        job.done.set_result(written)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation import ChoiceIn, ConversationEngine, Sender, TextIn
@@ -167,3 +167,30 @@ async def test_a_customer_marked_as_blocking_the_bot_who_writes_is_reachable_aga
     async with sessions() as session:
         customer = (await session.execute(select(Customer))).scalar_one()
     assert customer.blocked_at is None
+
+
+async def test_a_message_in_a_running_conversation_reads_it_in_one_statement(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The conversation, its case and the shop come in one query and are not read again."""
+    await load_example_shop(sessions)
+    engine = ConversationEngine(sessions)
+    sender = Sender("telegram", "42", "42", "Marie")
+    async with sessions.begin() as session:
+        await engine.handle_in(session, sender, TextIn("/start"))
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    bind = sessions.kw["bind"].sync_engine
+    event.listen(bind, "before_cursor_execute", seen)
+    try:
+        async with sessions.begin() as session:
+            await engine.handle_in(session, sender, ChoiceIn("reason:defective"))
+    finally:
+        event.remove(bind, "before_cursor_execute", seen)
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert "FROM conversations JOIN customers" in " ".join(reads[0].split())
+    for table in ("conversations", "customers", "return_cases", "shop_settings"):
+        assert not [s for s in reads[1:] if f"FROM {table}" in s], table

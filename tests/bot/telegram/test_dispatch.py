@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.storage.models import InboxUpdate, OutboxMessage
@@ -149,3 +149,42 @@ async def test_the_outbox_rows_of_each_commit_are_handed_on_once_committed(
     async with _dispatching(sessions, database_url, handler, hand_on):
         await eventually(lambda: len(committed) == 3)
     assert committed == [["écho : un"], [], ["écho : deux"]]  # the failed update wrote nothing
+
+
+async def test_updates_of_chats_ready_together_share_a_transaction(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    await _updates(sessions, database_url, *[(chat, f"m{chat}") for chat in range(1, 41)])
+    commits: list[object] = []
+    count = commits.append
+    bind = sessions.kw["bind"].sync_engine
+    event.listen(bind, "commit", count)
+    handler = EchoHandler()
+    try:
+        async with _dispatching(sessions, database_url, handler):
+            await eventually(lambda: _all_handled(sessions))
+    finally:
+        event.remove(bind, "commit", count)
+    assert sorted(await _outbox_texts(sessions)) == sorted(f"écho : m{c}" for c in range(1, 41))
+    assert len(commits) < 10  # 40 updates, a handful of batches
+
+
+async def test_a_failing_update_in_a_batch_sets_aside_only_itself(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    messages = [(chat, "boum" if chat == 7 else f"m{chat}") for chat in range(1, 21)]
+    await _updates(sessions, database_url, *messages, (7, "après"))
+    committed: list[str] = []
+    handler = EchoHandler(failing_text="boum")
+
+    def hand_on(rows: Sequence[OutboxMessage]) -> None:
+        committed.extend(row.payload["text"] for row in rows)
+
+    async with _dispatching(sessions, database_url, handler, hand_on):
+        await eventually(lambda: _all_handled(sessions))
+    expected = sorted([f"écho : m{c}" for c in range(1, 21) if c != 7] + ["écho : après"])
+    assert sorted(await _outbox_texts(sessions)) == expected  # each once, none for "boum"
+    assert sorted(committed) == expected
+    failed = [row for row in await _rows(sessions) if row.error]
+    assert [row.payload["message"]["text"] for row in failed] == ["boum"]
+    assert sorted(handler.after) == list(range(100, 121))
