@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, BotCommand
+from telegram import BotCommand
 
 from bot.agents.handoff import AGENTS_CHANNEL
 from bot.config import Settings
@@ -27,7 +27,7 @@ from bot.conversation import ConversationEngine
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade_database
 from bot.storage.models import OutboxMessage
-from bot.telegram.client import POLL_TIMEOUT, build_bot
+from bot.telegram.client import POLL_TIMEOUT, ReturnBot, build_bot
 from bot.telegram.dispatch import Dispatcher
 from bot.telegram.inbox import Poller
 from bot.telegram.pacing import Limits
@@ -84,7 +84,7 @@ async def serve(
 
 async def _run(
     settings: Settings,
-    bot: Bot,
+    bot: ReturnBot,
     sessions: async_sessionmaker[AsyncSession],
     tuning: Tuning,
     stop: asyncio.Event,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
@@ -12,12 +15,40 @@ POLL_TIMEOUT = 25
 MAX_CONCURRENT_REQUESTS = 64
 
 
-def build_bot(settings: Settings, *, poll_timeout: float = POLL_TIMEOUT) -> Bot:
+class ReturnBot(Bot):
+    """PTB's `Bot`, which also fetches updates as Telegram's own JSON.
+
+    The inbox records an update exactly as Telegram sent it, and it is read into PTB's objects once,
+    when it is handled: no parsing on the way in only to turn the objects back into JSON.
+    """
+
+    async def get_update_payloads(
+        self,
+        *,
+        offset: int | None,
+        timeout: int,  # noqa: ASYNC109 (Telegram's long-polling parameter)
+        allowed_updates: Sequence[str],
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """getUpdates, as `Bot.get_updates` calls it (its HTTP client, its read timeout), unparsed."""
+        data = {
+            "offset": offset,
+            "limit": limit,
+            "timeout": timeout,
+            "allowed_updates": list(allowed_updates),
+        }
+        read_timeout = (self._request[0].read_timeout or 0) + timeout
+        return cast(
+            list[dict[str, Any]], await self._post("getUpdates", data, read_timeout=read_timeout)
+        )
+
+
+def build_bot(settings: Settings, *, poll_timeout: float = POLL_TIMEOUT) -> ReturnBot:
     """A `Bot` whose API calls and file downloads both go to the configured base URL."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     base = settings.telegram_api_base_url
-    return Bot(
+    return ReturnBot(
         settings.telegram_bot_token,
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",

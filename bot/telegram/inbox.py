@@ -14,11 +14,10 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 
 from bot.storage.models import InboxUpdate
-from bot.telegram.client import POLL_TIMEOUT
+from bot.telegram.client import POLL_TIMEOUT, ReturnBot
 from bot.telegram.errors import retry_after_seconds
 from bot.telegram.writes import WriteGate, with_retries
 
@@ -84,7 +83,7 @@ class Poller:
 
     def __init__(
         self,
-        bot: Bot,
+        bot: ReturnBot,
         sessions: async_sessionmaker[AsyncSession],
         gate: WriteGate,
         on_recorded: Callable[[], None],
@@ -103,7 +102,7 @@ class Poller:
         failures = 0
         while True:
             try:
-                updates = await self._bot.get_updates(
+                updates = await self._bot.get_update_payloads(
                     offset=self.offset, timeout=self._timeout, allowed_updates=ALLOWED_UPDATES
                 )
             except RetryAfter as error:
@@ -119,8 +118,8 @@ class Poller:
             failures = 0
             if not updates:
                 continue
-            await record_updates(self._sessions, self._gate, [u.to_dict() for u in updates])
-            self.offset = updates[-1].update_id + 1
+            await record_updates(self._sessions, self._gate, updates)
+            self.offset = int(updates[-1]["update_id"]) + 1
             self._on_recorded()
 
     async def confirm(self) -> None:

@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from telegram import Bot
 
 from bot.config import Settings, load_settings
-from bot.telegram.client import build_bot
+from bot.telegram.client import ReturnBot, build_bot
 from tests.bot.telegram.fake_bot_api import FakeBotApi
 from tests.bot.telegram.running import BotProcess
 
@@ -30,7 +29,7 @@ def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def bot(settings: Settings) -> AsyncIterator[Bot]:
+async def bot(settings: Settings) -> AsyncIterator[ReturnBot]:
     async with build_bot(settings, poll_timeout=1) as client:
         yield client
 

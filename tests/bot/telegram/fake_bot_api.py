@@ -90,6 +90,7 @@ class _File:
 @dataclass
 class _State:
     updates: list[dict[str, Any]] = field(default_factory=list)
+    pushed: dict[int, dict[str, Any]] = field(default_factory=dict)  # every update, by id
     confirmed_offset: int = 0
     sent: dict[int, list[Sent]] = field(default_factory=lambda: defaultdict(list))
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -319,11 +320,18 @@ class FakeBotApi:
         message["edit_date"] = int(time.time())
         return self.push_update({"edited_message": message})
 
+    def update(self, update_id: int) -> dict[str, Any]:
+        """The update as it was queued for the bot."""
+        with self._lock:
+            return self._state.pushed[update_id]
+
     def push_update(self, content: dict[str, Any]) -> int:
         """Queues an update (its `update_id` is added) for getUpdates or the webhook."""
         with self._lock:
             update_id = next(self._update_ids)
-            self._state.updates.append({"update_id": update_id, **content})
+            update = {"update_id": update_id, **content}
+            self._state.updates.append(update)
+            self._state.pushed[update_id] = update
         if self._loop is not None and self._new_update is not None:
             asyncio.run_coroutine_threadsafe(self._notify(), self._loop)
         return update_id

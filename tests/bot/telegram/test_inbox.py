@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
 
 from bot.storage.database import open_database
 from bot.storage.models import InboxUpdate
+from bot.telegram.client import ReturnBot
 from bot.telegram.inbox import Poller, chat_of, record_updates
 from bot.telegram.writes import WriteGate
 from tests.bot.telegram.fake_bot_api import FakeBotApi, eventually
@@ -23,7 +23,7 @@ async def _inbox(sessions: async_sessionmaker[AsyncSession]) -> list[InboxUpdate
 
 
 async def test_polled_updates_are_recorded_then_confirmed(
-    api: FakeBotApi, bot: Bot, sessions: async_sessionmaker[AsyncSession], database_url: str
+    api: FakeBotApi, bot: ReturnBot, sessions: async_sessionmaker[AsyncSession], database_url: str
 ) -> None:
     woken: list[int] = []
     poller = Poller(bot, sessions, WriteGate(database_url), lambda: woken.append(1), timeout=1)
@@ -41,7 +41,7 @@ async def test_polled_updates_are_recorded_then_confirmed(
     rows = await _inbox(sessions)
     assert [row.update_id for row in rows] == ids
     assert [row.chat_id for row in rows] == ["41", "42", "41"]
-    assert rows[0].payload["message"]["text"] == "bonjour"
+    assert rows[0].payload == api.update(ids[0])  # as Telegram sent it
     assert all(row.handled_at is None for row in rows)
     assert woken
 
@@ -57,7 +57,7 @@ async def test_an_update_sent_twice_is_recorded_once(
 
 
 async def test_nothing_is_confirmed_when_the_commit_fails(
-    api: FakeBotApi, bot: Bot, tmp_path: Path
+    api: FakeBotApi, bot: ReturnBot, tmp_path: Path
 ) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'no-tables.db'}"
     api.send_text(41, "bonjour")
