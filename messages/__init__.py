@@ -52,6 +52,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the templates ship with the code: no need to stat them each render
     )
     env.filters.update(day=day, moment=moment, euros=euros)
     return env

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -248,6 +248,36 @@ def _insert(session: AsyncSession) -> Any:
     return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
+# The statements run for every event, built once (building one costs more than running it).
+_KNOWN = (
+    select(Conversation, Customer)
+    .join(Customer, Customer.id == Conversation.customer_id)
+    .outerjoin(ReturnCase, ReturnCase.id == Conversation.case_id)
+    .outerjoin(ShopSettings, ShopSettings.id == SHOP_SETTINGS_ID)
+    .add_columns(ReturnCase, ShopSettings)
+    .where(
+        Conversation.channel == bindparam("channel"), Conversation.chat_id == bindparam("chat_id")
+    )
+    .with_for_update(of=Conversation)
+    .execution_options(populate_existing=True)
+)
+_LOCKED = (
+    select(Conversation)
+    .where(
+        Conversation.channel == bindparam("channel"), Conversation.chat_id == bindparam("chat_id")
+    )
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_CUSTOMER = (
+    select(Customer)
+    .where(
+        Customer.channel == bindparam("channel"), Customer.external_id == bindparam("external_id")
+    )
+    .execution_options(populate_existing=True)
+)
+
+
 @dataclass(frozen=True, slots=True)
 class _Known:
     conversation: Conversation
@@ -261,18 +291,8 @@ async def _known(session: AsyncSession, sender: Sender) -> _Known | None:
 
     The case lands in the session, where the rest of the event finds it (while it is held).
     """
-    row = (
-        await session.execute(
-            select(Conversation, Customer)
-            .join(Customer, Customer.id == Conversation.customer_id)
-            .outerjoin(ReturnCase, ReturnCase.id == Conversation.case_id)
-            .outerjoin(ShopSettings, ShopSettings.id == SHOP_SETTINGS_ID)
-            .add_columns(ReturnCase, ShopSettings)
-            .where(Conversation.channel == sender.channel, Conversation.chat_id == sender.chat_id)
-            .with_for_update(of=Conversation)
-            .execution_options(populate_existing=True)
-        )
-    ).first()
+    chat = {"channel": sender.channel, "chat_id": sender.chat_id}
+    row = (await session.execute(_KNOWN, chat)).first()
     if row is None or row.Customer.external_id != sender.external_id:
         return None
     return _Known(row.Conversation, row.Customer, row.ReturnCase, row.ShopSettings)
@@ -295,13 +315,8 @@ def _refresh(customer: Customer, sender: Sender) -> None:
 
 
 async def _customer_row(session: AsyncSession, sender: Sender) -> Customer | None:
-    return (
-        await session.execute(
-            select(Customer)
-            .where(Customer.channel == sender.channel, Customer.external_id == sender.external_id)
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
+    customer = {"channel": sender.channel, "external_id": sender.external_id}
+    return (await session.execute(_CUSTOMER, customer)).scalar_one_or_none()
 
 
 async def _new_customer(session: AsyncSession, sender: Sender) -> Customer:
@@ -356,11 +371,5 @@ async def _conversation(
 
 
 async def _locked(session: AsyncSession, channel: str, chat_id: str) -> Conversation | None:
-    return (
-        await session.execute(
-            select(Conversation)
-            .where(Conversation.channel == channel, Conversation.chat_id == chat_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
+    chat = {"channel": channel, "chat_id": chat_id}
+    return (await session.execute(_LOCKED, chat)).scalar_one_or_none()
