@@ -30,7 +30,7 @@ from bot.storage.models import OutboxMessage
 from bot.telegram.client import POLL_TIMEOUT, ReturnBot, build_bot
 from bot.telegram.dispatch import Dispatcher
 from bot.telegram.inbox import Poller
-from bot.telegram.pacing import Limits
+from bot.telegram.pacing import Limits, Pacer
 from bot.telegram.sender import Sender as OutboxSender
 from bot.telegram.staff import StaffUpdates, agents_engine, set_staff_menus
 from bot.telegram.topics import TopicSender
@@ -90,7 +90,7 @@ async def _run(
     stop: asyncio.Event,
 ) -> None:
     gate = WriteGate(settings.database_url)
-    sender = OutboxSender(bot, sessions, gate, data_dir=settings.data_dir, limits=tuning.limits)
+    sender, topics = build_senders(bot, sessions, gate, settings, tuning.limits)
     conversation = ConversationEngine(sessions)
     customers = TelegramUpdates(
         bot,
@@ -108,7 +108,6 @@ async def _run(
         admin_ids=settings.admin_ids,
         data_dir=settings.data_dir,
     )
-    topics = TopicSender(bot, sessions, gate, data_dir=settings.data_dir, limits=tuning.limits)
 
     def committed(rows: Sequence[OutboxMessage]) -> None:
         sender.offer(rows)
@@ -150,6 +149,21 @@ async def _run(
     for task in done:
         if task is not stopped and not task.cancelled() and (error := task.exception()):
             raise error
+
+
+def build_senders(
+    bot: ReturnBot,
+    sessions: async_sessionmaker[AsyncSession],
+    gate: WriteGate,
+    settings: Settings,
+    limits: Limits,
+) -> tuple[OutboxSender, TopicSender]:
+    """The customers' and the agents' senders, drawing on one overall limit (30 messages/s)."""
+    pacer = Pacer(limits)
+    return (
+        OutboxSender(bot, sessions, gate, data_dir=settings.data_dir, pacer=pacer),
+        TopicSender(bot, sessions, gate, data_dir=settings.data_dir, pacer=pacer),
+    )
 
 
 @contextlib.contextmanager

@@ -49,13 +49,14 @@ class TopicSender:
         *,
         data_dir: Path,
         limits: Limits | None = None,
+        pacer: Pacer | None = None,
         poll_interval: float = 1.0,
     ) -> None:
         self._bot = bot
         self._sessions = sessions
         self._gate = gate
         self._data_dir = data_dir
-        self._pacer = Pacer(limits or Limits())
+        self._pacer = pacer or Pacer(limits or Limits())  # shared: one overall limit
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
