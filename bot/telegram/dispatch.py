@@ -251,7 +251,8 @@ class _Batches(Generic[P]):
         return await job.done
 
     async def close(self) -> None:
-        """Stops after the batch at hand (the lanes are drained first)."""
+        """Cancels the batch at hand, if any: its transaction rolls back (the lanes were drained
+        first, so this is only what outlived their grace period)."""
         if self._worker is not None:
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
