@@ -66,10 +66,10 @@ class BotProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
 
-    async def stop(self) -> int:
-        """SIGTERM, as systemd or Docker stop it; returns the exit code."""
+    async def stop(self, stop_signal: signal.Signals = signal.SIGTERM) -> int:
+        """SIGTERM, as systemd or Docker stop it (or SIGINT: Ctrl-C); returns the exit code."""
         assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
+        self.process.send_signal(stop_signal)
         return await asyncio.to_thread(self.process.wait, 30)
 
     def log(self) -> str:

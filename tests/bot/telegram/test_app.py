@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import random
+import signal
 
+import pytest
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,8 +39,9 @@ async def replies(api: FakeBotApi, chat: int, count: int) -> list[Sent]:
     return api.sent(chat)
 
 
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 async def test_the_bot_sets_its_french_menu_polls_and_stops_cleanly(
-    api: FakeBotApi, bot_process: BotProcess
+    api: FakeBotApi, bot_process: BotProcess, stop_signal: signal.Signals
 ) -> None:
     bot_process.start()
     await bot_process.started()
@@ -53,7 +56,7 @@ async def test_the_bot_sets_its_french_menu_polls_and_stops_cleanly(
     await eventually(lambda: bool(api.calls("getUpdates")))
     api.send_command(7, "/aide")
     assert (await replies(api, 7, 1))[0].text
-    assert await bot_process.stop() == 0
+    assert await bot_process.stop(stop_signal) == 0
     assert "Bot arrêté." in bot_process.log()
 
 
