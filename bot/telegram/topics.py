@@ -48,7 +48,6 @@ class TopicSender:
         gate: WriteGate,
         *,
         data_dir: Path,
-        limits: Limits | None = None,
         pacer: Pacer | None = None,
         poll_interval: float = 1.0,
     ) -> None:
@@ -56,7 +55,7 @@ class TopicSender:
         self._sessions = sessions
         self._gate = gate
         self._data_dir = data_dir
-        self._pacer = pacer or Pacer(limits or Limits())  # shared: one overall limit
+        self._pacer = pacer or Pacer(Limits())  # the app shares one between its senders
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
 from bot.storage.models import Customer, OutboxMessage
-from bot.telegram.pacing import Limits
+from bot.telegram.pacing import Limits, Pacer
 from bot.telegram.sender import ABANDONED, Sender
 from bot.telegram.writes import WriteGate
 from tests.bot.telegram.fake_bot_api import FakeBotApi, Faults, eventually
@@ -41,7 +41,7 @@ async def _outbox(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMess
 async def _running(
     bot: Bot, sessions: async_sessionmaker[AsyncSession], url: str, tmp_path: Path, limits: Limits
 ) -> AsyncIterator[Sender]:
-    sender = Sender(bot, sessions, WriteGate(url), data_dir=tmp_path, limits=limits)
+    sender = Sender(bot, sessions, WriteGate(url), data_dir=tmp_path, pacer=Pacer(limits))
     task = asyncio.create_task(sender.run())
     try:
         yield sender
