@@ -50,7 +50,7 @@ _RETURNBOT = """
 import asyncio, os
 from bot.config import load_settings
 from bot.telegram.app import Tuning, serve
-from bot.telegram.pacing import Limits
+from bot.channels.pacing import Limits
 limits = Limits(overall_per_second=int(os.environ["BENCH_OVERALL_PER_SECOND"]))
 asyncio.run(serve(load_settings(), tuning=Tuning(limits=limits, poll_timeout=10)))
 """

@@ -22,21 +22,23 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand
 
 from bot.agents.handoff import AGENTS_CHANNEL
+from bot.channels.dispatch import Dispatcher
+from bot.channels.outbox import OutboxWorker
+from bot.channels.pacing import Limits, Pacer
+from bot.channels.writes import WriteGate
 from bot.config import Settings
 from bot.conversation import ConversationEngine
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade_database
 from bot.storage.models import OutboxMessage
 from bot.telegram.client import POLL_TIMEOUT, ReturnBot, build_bot
-from bot.telegram.dispatch import Dispatcher
-from bot.telegram.inbox import Poller
-from bot.telegram.pacing import Limits, Pacer
-from bot.telegram.sender import Sender as OutboxSender
+from bot.telegram.errors import is_transient
+from bot.telegram.inbox import CHANNEL, Poller
+from bot.telegram.sender import customer_sender
 from bot.telegram.staff import StaffUpdates, agents_engine, set_staff_menus
 from bot.telegram.topics import TopicSender
 from bot.telegram.updates import TelegramUpdates
 from bot.telegram.webhook import WebhookServer, register
-from bot.telegram.writes import WriteGate
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +116,9 @@ async def _run(
         if any(row.channel == AGENTS_CHANNEL for row in rows):
             topics.wake()
 
-    dispatcher = Dispatcher(sessions, gate, updates, on_committed=committed)
+    dispatcher = Dispatcher(
+        sessions, gate, updates, channel=CHANNEL, transient=is_transient, on_committed=committed
+    )
     workers = [
         asyncio.create_task(sender.run(), name="sender"),
         asyncio.create_task(topics.run(), name="topics"),
@@ -157,11 +161,11 @@ def build_senders(
     gate: WriteGate,
     settings: Settings,
     limits: Limits,
-) -> tuple[OutboxSender, TopicSender]:
+) -> tuple[OutboxWorker, TopicSender]:
     """The customers' and the agents' senders, drawing on one overall limit (30 messages/s)."""
     pacer = Pacer(limits)
     return (
-        OutboxSender(bot, sessions, gate, data_dir=settings.data_dir, pacer=pacer),
+        customer_sender(bot, sessions, gate, data_dir=settings.data_dir, pacer=pacer),
         TopicSender(bot, sessions, gate, data_dir=settings.data_dir, pacer=pacer),
     )
 

@@ -16,10 +16,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 
+from bot.channels.writes import WriteGate, with_retries
 from bot.storage.models import InboxUpdate
 from bot.telegram.client import POLL_TIMEOUT, ReturnBot
 from bot.telegram.errors import retry_after_seconds
-from bot.telegram.writes import WriteGate, with_retries
 
 log = logging.getLogger(__name__)
 

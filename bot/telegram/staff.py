@@ -23,13 +23,13 @@ from telegram.error import BadRequest, TelegramError
 from bot.admin.chat import AdminAnswer, answer_admin, is_admin_command
 from bot.agents.commands import AgentMessage, handle_agent_message
 from bot.agents.handoff import after_event
+from bot.channels.writes import WriteGate
 from bot.conversation import ConversationEngine, Event, Outcome, Sender
 from bot.importers import detect_kind, run_import
 from bot.storage.base import utcnow
 from bot.storage.models import InboxUpdate, OutboxMessage
 from bot.telegram.inbox import CHANNEL
 from bot.telegram.updates import MAX_DOWNLOAD, Engine, Reading, TelegramUpdates, _is_image
-from bot.telegram.writes import WriteGate
 
 log = logging.getLogger(__name__)
 

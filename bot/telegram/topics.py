@@ -23,11 +23,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot.agents.handoff import AGENTS_CHANNEL, ALBUM_LIMIT
+from bot.channels.pacing import Limits, Pacer
+from bot.channels.writes import WriteGate, with_retries
 from bot.storage.base import utcnow
 from bot.storage.models import AgentTopic, OutboxMessage
 from bot.telegram.errors import is_permanent, retry_after_seconds
-from bot.telegram.pacing import Limits, Pacer
-from bot.telegram.writes import WriteGate, with_retries
 
 log = logging.getLogger(__name__)
 

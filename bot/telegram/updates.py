@@ -58,7 +58,7 @@ class Reading:
 
 
 class TelegramUpdates:
-    """The dispatcher's handler for Telegram updates (see `bot.telegram.dispatch.UpdateHandler`)."""
+    """The dispatcher's handler for Telegram updates (see `bot.channels.dispatch.UpdateHandler`)."""
 
     def __init__(
         self, bot: Bot, engine: Engine, *, photos_dir: Path, agent_chat_id: int | None

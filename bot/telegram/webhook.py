@@ -17,8 +17,8 @@ from telegram import Bot
 from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
 
+from bot.channels.writes import WriteGate
 from bot.telegram.inbox import ALLOWED_UPDATES, record_updates
-from bot.telegram.writes import WriteGate
 
 log = logging.getLogger(__name__)
 

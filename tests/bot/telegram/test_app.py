@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import random
 import signal
+import time
 
 import pytest
 from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.pacing import Limits
+from bot.channels.writes import WriteGate
+from bot.config import Settings
 from bot.storage.database import open_database
 from bot.storage.models import Conversation, Photo, ReturnCase
+from bot.telegram.app import build_senders
+from bot.telegram.client import ReturnBot
 from tests.bot.telegram.fake_bot_api import FakeBotApi, Sent, eventually
 from tests.bot.telegram.running import BotProcess, load_demo_shop
 from tests.helpers import returnbot
@@ -117,3 +124,19 @@ async def _journey(
         photo = await session.scalar(select(Photo).where(Photo.case_id == case.id))
         assert photo is not None
     return conversation, case, photo
+
+
+async def test_the_customers_and_the_agents_senders_share_the_overall_limit(
+    bot: ReturnBot,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
+    settings: Settings,
+) -> None:
+    limits = Limits(overall_per_second=3)
+    sender, topics = build_senders(bot, sessions, WriteGate(database_url), settings, limits)
+    start = time.monotonic()
+    await asyncio.gather(
+        *(sender._pacer.wait_turn(str(chat)) for chat in range(3)),
+        *(topics._pacer.wait_turn(f"-100{chat}") for chat in range(3)),
+    )
+    assert time.monotonic() - start >= 0.95  # six messages at three a second overall

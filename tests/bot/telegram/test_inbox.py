@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.writes import WriteGate
 from bot.storage.database import open_database
 from bot.storage.models import InboxUpdate
 from bot.telegram.client import ReturnBot
 from bot.telegram.inbox import Poller, chat_of, record_updates
-from bot.telegram.writes import WriteGate
 from tests.bot.telegram.fake_bot_api import FakeBotApi, eventually
 
 

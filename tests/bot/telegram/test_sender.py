@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
+from bot.channels.outbox import OutboxWorker
+from bot.channels.pacing import Limits, Pacer
+from bot.channels.writes import WriteGate
 from bot.storage.models import Customer, OutboxMessage
-from bot.telegram.pacing import Limits, Pacer
-from bot.telegram.sender import ABANDONED, Sender
-from bot.telegram.writes import WriteGate
+from bot.telegram.sender import ABANDONED, customer_sender
 from tests.bot.telegram.fake_bot_api import FakeBotApi, Faults, eventually
 
 FAST = Limits(overall_per_second=200, private_per_second=50, private_burst=5)
@@ -40,8 +41,8 @@ async def _outbox(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMess
 @asynccontextmanager
 async def _running(
     bot: Bot, sessions: async_sessionmaker[AsyncSession], url: str, tmp_path: Path, limits: Limits
-) -> AsyncIterator[Sender]:
-    sender = Sender(bot, sessions, WriteGate(url), data_dir=tmp_path, pacer=Pacer(limits))
+) -> AsyncIterator[OutboxWorker]:
+    sender = customer_sender(bot, sessions, WriteGate(url), data_dir=tmp_path, pacer=Pacer(limits))
     task = asyncio.create_task(sender.run())
     try:
         yield sender

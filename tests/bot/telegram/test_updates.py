@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
+from bot.channels.dispatch import Dispatcher
+from bot.channels.writes import WriteGate
 from bot.conversation.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
 from bot.storage.models import Customer, InboxUpdate, OutboxMessage
-from bot.telegram.dispatch import Dispatcher
-from bot.telegram.inbox import Poller
+from bot.telegram.errors import is_transient
+from bot.telegram.inbox import CHANNEL, Poller
 from bot.telegram.updates import TelegramUpdates
-from bot.telegram.writes import WriteGate
 from tests.bot.telegram.fake_bot_api import FakeBotApi, eventually
 
 AGENTS = -1001234
@@ -72,7 +73,7 @@ async def channel(
     engine = Recorder()
     gate = WriteGate(database_url)
     handler = TelegramUpdates(bot, engine, photos_dir=tmp_path / "photos", agent_chat_id=AGENTS)
-    dispatcher = Dispatcher(sessions, gate, handler)
+    dispatcher = Dispatcher(sessions, gate, handler, channel=CHANNEL, transient=is_transient)
     poller = Poller(bot, sessions, gate, dispatcher.wake, timeout=1)
     tasks = [asyncio.create_task(dispatcher.run()), asyncio.create_task(poller.run())]
     original = api.push_update

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.telegram.lanes import Lanes, Verdict
+from bot.channels.lanes import Lanes, Verdict
 from tests.bot.telegram.fake_bot_api import eventually
 
 

@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.dispatch import Dispatcher
+from bot.channels.writes import WriteGate
 from bot.storage.models import InboxUpdate, OutboxMessage
-from bot.telegram.dispatch import Dispatcher
 from bot.telegram.inbox import record_updates
-from bot.telegram.writes import WriteGate
 from tests.bot.telegram.fake_bot_api import eventually
 
 
@@ -71,7 +71,9 @@ async def _dispatching(
     handler: EchoHandler,
     on_committed: Callable[[Sequence[OutboxMessage]], None] = lambda _rows: None,
 ) -> AsyncIterator[Dispatcher[str]]:
-    dispatcher = Dispatcher(sessions, WriteGate(database_url), handler, on_committed=on_committed)
+    dispatcher = Dispatcher(
+        sessions, WriteGate(database_url), handler, channel="telegram", on_committed=on_committed
+    )
     task = asyncio.create_task(dispatcher.run())
     try:
         yield dispatcher

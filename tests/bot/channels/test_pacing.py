@@ -5,13 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from bot.config import Settings
-from bot.telegram.app import build_senders
-from bot.telegram.client import ReturnBot
-from bot.telegram.pacing import Limits, Pacer
-from bot.telegram.writes import WriteGate
+from bot.channels.pacing import Limits, Pacer
 
 
 async def _send_times(pacer: Pacer, chats: list[str]) -> list[float]:
@@ -46,19 +40,3 @@ async def test_the_overall_limit_holds_across_chats() -> None:
     await asyncio.gather(*(pacer.wait_turn(str(chat)) for chat in range(25)))
     # 10 in the first second, 10 in the next, 5 in the third: at least 2 s.
     assert time.monotonic() - start >= 2 * 0.95
-
-
-async def test_the_customers_and_the_agents_senders_share_the_overall_limit(
-    bot: ReturnBot,
-    sessions: async_sessionmaker[AsyncSession],
-    database_url: str,
-    settings: Settings,
-) -> None:
-    limits = Limits(overall_per_second=3)
-    sender, topics = build_senders(bot, sessions, WriteGate(database_url), settings, limits)
-    start = time.monotonic()
-    await asyncio.gather(
-        *(sender._pacer.wait_turn(str(chat)) for chat in range(3)),
-        *(topics._pacer.wait_turn(f"-100{chat}") for chat in range(3)),
-    )
-    assert time.monotonic() - start >= 0.95  # six messages at three a second overall

@@ -25,12 +25,10 @@ from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from bot.channels.lanes import IdWindow, Lanes, Verdict
+from bot.channels.writes import WriteGate, with_retries
 from bot.storage.base import utcnow
 from bot.storage.models import InboxUpdate, OutboxMessage
-from bot.telegram.errors import is_transient
-from bot.telegram.inbox import CHANNEL
-from bot.telegram.lanes import IdWindow, Lanes, Verdict
-from bot.telegram.writes import WriteGate, with_retries
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +56,9 @@ class UpdateHandler(Protocol[P]):
 
 
 class Dispatcher(Generic[P]):
-    """Feeds unhandled inbox rows to chat lanes until cancelled; `wake()` after recording.
+    """Feeds a channel's unhandled inbox rows to chat lanes until cancelled; `wake()` after recording.
+
+    `transient` tells the errors of the channel's network (a photo download) worth trying again.
 
     `on_committed` is given the outbox rows each update's transaction wrote, once committed, so that
     the senders can take them at once instead of querying for them.
@@ -70,6 +70,10 @@ class Dispatcher(Generic[P]):
         gate: WriteGate,
         handler: UpdateHandler[P],
         *,
+        channel: str,
+        transient: Callable[[Exception], bool] = lambda error: isinstance(
+            error, OSError | TimeoutError
+        ),
         on_committed: Callable[[Sequence[OutboxMessage]], None] = lambda _rows: None,
         concurrency: int = 16,
         poll_interval: float = 2.0,
@@ -78,6 +82,8 @@ class Dispatcher(Generic[P]):
         self._sessions = sessions
         self._gate = gate
         self._handler = handler
+        self._channel = channel
+        self._transient = transient
         self._on_committed = on_committed
         self._slots = asyncio.Semaphore(concurrency)  # updates being prepared (downloads)
         self._batches = _Batches(self._transaction, batch_limit)
@@ -110,7 +116,7 @@ class Dispatcher(Generic[P]):
 
     async def _fetch(self) -> None:
         query = select(InboxUpdate).where(
-            InboxUpdate.channel == CHANNEL, InboxUpdate.handled_at.is_(None)
+            InboxUpdate.channel == self._channel, InboxUpdate.handled_at.is_(None)
         )
         lowest = self._window.lowest()
         if lowest is not None:
@@ -152,7 +158,7 @@ class Dispatcher(Generic[P]):
             try:
                 return await self._handler.prepare(row)
             except Exception as error:
-                if attempt == PREPARE_ATTEMPTS or not is_transient(error):
+                if attempt == PREPARE_ATTEMPTS or not self._transient(error):
                     raise
                 log.warning("update %s: %s; trying again", row.update_id, error)
                 await asyncio.sleep(min(0.5 * 2**attempt, 10.0))
