@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Final
 
@@ -29,6 +31,23 @@ SECOND_HAND_PRESUMPTION_MONTHS: Final = 12  # L217-7
 CONFORMITY_FIX_DAYS: Final = 30  # L217-10
 CONFORMITY_REFUND_DAYS: Final = 14  # no period in L217-16: the shop's practice, as in L221-24
 REMINDER_DAYS_BEFORE: Final = 3  # the shop's practice, not the law
+
+# L242-4: (last day late of the tier, percent of increase; None for the legal interest rate).
+# "At the latest ten days" late takes day 10; "between ten and twenty" then starts at day 11,
+# and each "between" tier keeps its upper day, as the first one does.
+LATE_REFUND_TIERS: Final[tuple[tuple[int, Decimal | None], ...]] = (
+    (10, None),
+    (20, Decimal(5)),
+    (30, Decimal(10)),
+    (60, Decimal(20)),
+    (90, Decimal(50)),
+)
+# Then five more points per further month of delay (taken as 30 days, like the tiers above) up to
+# the price of the product; the month after the cap is reached, the legal interest rate on top.
+LATE_REFUND_MONTH_DAYS: Final = 30
+LATE_REFUND_MONTHLY_POINTS: Final = Decimal(5)
+LATE_REFUND_CAP_PERCENT: Final = Decimal(100)
+_CENT: Final = Decimal("0.01")
 
 
 @cache
@@ -146,3 +165,46 @@ def replacement_due(requested_on: date) -> date:
 def reminder_day(due: date) -> date:
     """The day the shop is reminded of a due date: 3 days before it (the shop's practice)."""
     return due - timedelta(days=REMINDER_DAYS_BEFORE)
+
+
+@dataclass(frozen=True, slots=True)
+class LateRefund:
+    """The increase owed on a refund made, or still not made, after its due date (L242-4)."""
+
+    days_late: int
+    legal_interest: bool  # the legal interest rate applies: alone at first, on top once capped
+    percent: Decimal | None  # None while only the legal interest rate applies
+    amount: Decimal | None  # the increase on the price in euros, capped at the price
+    next_step_on: date | None  # first day the next tier applies; None once nothing more is added
+    article: str = "L242-4"
+
+
+def late_refund_surcharge(due: date, paid_or_today: date, price: Decimal) -> LateRefund | None:
+    """The increase on a late refund on a given day, None when it is not late (L242-4)."""
+    days_late = (paid_or_today - due).days
+    if days_late <= 0:
+        return None
+    percent, last_day = _late_refund_tier(days_late)
+    amount = None
+    if percent is not None:
+        amount = min(price, (price * percent / 100).quantize(_CENT, rounding=ROUND_HALF_UP))
+    return LateRefund(
+        days_late=days_late,
+        legal_interest=percent is None or last_day is None,
+        percent=percent,
+        amount=amount,
+        next_step_on=None if last_day is None else due + timedelta(days=last_day + 1),
+    )
+
+
+def _late_refund_tier(days_late: int) -> tuple[Decimal | None, int | None]:
+    """The tier's percent (None: the legal interest rate) and its last day late (None: no end)."""
+    for last_day, percent in LATE_REFUND_TIERS:
+        if days_late <= last_day:
+            return percent, last_day
+    last_fixed_day, last_fixed_percent = LATE_REFUND_TIERS[-1]
+    months = -(-(days_late - last_fixed_day) // LATE_REFUND_MONTH_DAYS)  # a month begun counts
+    percent = (last_fixed_percent or Decimal(0)) + LATE_REFUND_MONTHLY_POINTS * months
+    if percent > LATE_REFUND_CAP_PERCENT:
+        return LATE_REFUND_CAP_PERCENT, None
+    return percent, last_fixed_day + LATE_REFUND_MONTH_DAYS * months

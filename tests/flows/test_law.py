@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,7 @@ from flows.law import (
     conformity_refund_due,
     conformity_until,
     is_working_day,
+    late_refund_surcharge,
     next_working_day,
     order_withdrawal_last_day,
     presumption_until,
@@ -197,3 +199,108 @@ def test_a_conformity_refund_is_never_due_before_14_days_after_the_item_is_back(
 def test_the_reminder_always_comes_before_the_due_date(due: date) -> None:
     assert reminder_day(due) < due
     assert (due - reminder_day(due)).days == 3
+
+
+REFUND_DUE = date(2026, 11, 19)
+
+
+@pytest.mark.parametrize(
+    ("days_late", "percent", "legal_interest", "next_step_after"),
+    [
+        (1, None, True, 11),
+        (10, None, True, 11),  # "at the latest ten days" late: day 10 is still the legal rate
+        (11, "5", False, 21),
+        (20, "5", False, 21),
+        (21, "10", False, 31),
+        (30, "10", False, 31),
+        (31, "20", False, 61),
+        (60, "20", False, 61),
+        (61, "50", False, 91),
+        (90, "50", False, 91),
+        (91, "55", False, 121),  # a further month of delay begun: five more points
+        (120, "55", False, 121),
+        (121, "60", False, 151),
+        (360, "95", False, 361),
+        (361, "100", False, 391),  # the increase reaches the price
+        (390, "100", False, 391),
+        (391, "100", True, None),  # then the legal interest rate on top, for good
+        (1000, "100", True, None),
+    ],
+)
+def test_late_refund_tiers_and_their_boundaries(
+    days_late: int, percent: str | None, legal_interest: bool, next_step_after: int | None
+) -> None:
+    late = late_refund_surcharge(REFUND_DUE, REFUND_DUE + timedelta(days=days_late), Decimal("80"))
+
+    assert late is not None
+    assert late.days_late == days_late
+    assert late.percent == (None if percent is None else Decimal(percent))
+    assert late.legal_interest is legal_interest
+    expected_next = (
+        None if next_step_after is None else REFUND_DUE + timedelta(days=next_step_after)
+    )
+    assert late.next_step_on == expected_next
+    assert late.article == "L242-4"
+
+
+def test_a_refund_made_on_or_before_its_due_date_is_not_late() -> None:
+    assert late_refund_surcharge(REFUND_DUE, REFUND_DUE, Decimal("80")) is None
+    assert late_refund_surcharge(REFUND_DUE, REFUND_DUE - timedelta(days=3), Decimal("80")) is None
+
+
+def test_the_legal_interest_tier_has_no_amount_of_its_own() -> None:
+    late = late_refund_surcharge(REFUND_DUE, REFUND_DUE + timedelta(days=4), Decimal("80"))
+
+    assert late is not None and late.amount is None
+
+
+def test_the_increase_is_in_euros_to_the_cent() -> None:
+    # 5 % of 24,99 € is 1,2495 €: rounded half up, to the customer's side.
+    late = late_refund_surcharge(REFUND_DUE, REFUND_DUE + timedelta(days=15), Decimal("24.99"))
+
+    assert late is not None and late.amount == Decimal("1.25")
+
+
+def test_the_increase_stops_at_the_price_of_the_product() -> None:
+    late = late_refund_surcharge(REFUND_DUE, REFUND_DUE + timedelta(days=500), Decimal("39.90"))
+
+    assert late is not None and late.amount == Decimal("39.90")
+
+
+prices = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("5000"), places=2)
+
+
+def _amount(due: date, day: date, price: Decimal) -> Decimal:
+    late = late_refund_surcharge(due, day, price)
+    return Decimal(0) if late is None or late.amount is None else late.amount
+
+
+@given(due=days, first=st.integers(-30, 800), more=st.integers(0, 800), price=prices)
+def test_the_increase_never_decreases_as_the_delay_grows(
+    due: date, first: int, more: int, price: Decimal
+) -> None:
+    earlier, later = due + timedelta(days=first), due + timedelta(days=first + more)
+
+    assert _amount(due, earlier, price) <= _amount(due, later, price)
+
+
+@given(due=days, delay=st.integers(-30, 2000), price=prices)
+def test_the_increase_never_exceeds_the_price(due: date, delay: int, price: Decimal) -> None:
+    assert _amount(due, due + timedelta(days=delay), price) <= price
+
+
+@given(due=days, delay=st.integers(1, 390), price=prices)  # from day 391 nothing more is added
+def test_the_next_step_is_later_and_brings_a_higher_tier(
+    due: date, delay: int, price: Decimal
+) -> None:
+    late = late_refund_surcharge(due, due + timedelta(days=delay), price)
+    assert late is not None and late.next_step_on is not None
+    assert late.next_step_on > due + timedelta(days=delay)
+
+    step = late_refund_surcharge(due, late.next_step_on, price)
+    day_before = late_refund_surcharge(due, late.next_step_on - timedelta(days=1), price)
+
+    assert step is not None and day_before is not None
+    assert (day_before.percent, day_before.legal_interest) == (late.percent, late.legal_interest)
+    assert (step.percent, step.legal_interest) != (late.percent, late.legal_interest)
+    assert (step.percent or Decimal(0)) >= (late.percent or Decimal(0))
