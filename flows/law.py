@@ -3,10 +3,11 @@
 Pure date arithmetic: "today" and every other date are arguments, never read from a clock.
 Articles are those of the Code de la consommation.
 
-Article texts checked (December 2026, through stored public pages, not legifrance itself):
-L221-24 in quotations of it (a shop's terms of sale, service-public's page F10485); L217-10 on
-lexbase.fr; L217-16 in its version since 1 October 2021 on doctrine.fr (it sets no refund period);
-L242-4 in its version since 1 July 2016 on doctrine.fr, with service-public's table of the tiers.
+Article texts checked in December 2026 on stored copies of public pages, not on legifrance itself:
+L221-24 only as quoted by others (a shop's terms of sale; service-public's page F10485 republished
+by a town's site); L217-10 on lexbase.fr; L217-16, version in force since 1 October 2021, on
+doctrine.fr (it sets no refund period); L242-4, version in force since 1 July 2016, on doctrine.fr,
+and service-public's table of its tiers (F10485).
 """
 
 from __future__ import annotations
@@ -180,7 +181,11 @@ class LateRefund:
 
 
 def late_refund_surcharge(due: date, paid_or_today: date, price: Decimal) -> LateRefund | None:
-    """The increase on a late refund on a given day, None when it is not late (L242-4)."""
+    """The increase on a late refund on a given day, None when it is not late (L242-4).
+
+    `due` is a withdrawal refund's due date, deferral included (`withdrawal_refund_due`): the
+    article counts from the periods of L221-24. It increases the sums due; `price` stands for them.
+    """
     days_late = (paid_or_today - due).days
     if days_late <= 0:
         return None
