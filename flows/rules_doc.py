@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import sys
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
@@ -94,6 +96,62 @@ def _calendar() -> list[str]:
     ]
 
 
+def _after_the_choice() -> list[str]:
+    return [
+        "## Après le choix du client : les délais de la boutique",
+        "",
+        f"- Remboursement après une rétractation : au plus tard {law.REFUND_DAYS} jours après "
+        "la rétractation ; quand l'article revient, la boutique peut attendre de l'avoir "
+        "récupéré ou d'avoir reçu la preuve de son expédition, au premier des deux, et "
+        "rembourse alors ce jour-là au plus tard (L221-24).",
+        f"- Remboursement au titre de la garantie légale de conformité : "
+        f"{law.CONFORMITY_REFUND_DAYS} jours après le retour de l'article ou la preuve de son "
+        f"expédition, au premier des deux ; {law.CONFORMITY_REFUND_DAYS} jours après la décision "
+        "quand rien ne voyage. L'article oblige à rembourser le prix et à reprendre l'article "
+        "aux frais de la boutique sans fixer de délai : ces jours sont un engagement de la "
+        "boutique (L217-16).",
+        f"- Réparation ou remplacement : au plus tard {law.CONFORMITY_FIX_DAYS} jours après la "
+        "demande du client (L217-10).",
+        "- Remboursement d'une rétractation en retard : les sommes dues sont majorées de plein "
+        "droit, selon les jours de retard après la date due ; une majoration en pourcentage ne "
+        "dépasse jamais le prix du produit (L242-4). Au-delà de "
+        f"{law.LATE_REFUND_TIERS[-1][0]} jours, un mois de retard compte pour "
+        f"{law.LATE_REFUND_MONTH_DAYS} jours, et un mois commencé compte.",
+        "",
+        "| Jours de retard | Majoration |",
+        "|---|---|",
+        *(f"| {days} | {increase} |" for days, increase in _late_refund_rows()),
+        "",
+        f"Rappel : la boutique est prévenue {law.REMINDER_DAYS_BEFORE} jours avant chacune de "
+        "ces échéances. C'est une pratique de la boutique, pas une obligation légale.",
+    ]
+
+
+def _late_refund_rows() -> list[tuple[str, str]]:
+    """The L242-4 tiers, read from `flows.law` by walking from one tier to the next."""
+    due = date(2026, 1, 1)
+    rows = []
+    late = law.late_refund_surcharge(due, due + timedelta(days=1), Decimal(100))
+    while late is not None:
+        first = late.days_late
+        if late.next_step_on is None:
+            days = f"{first} et plus"
+        else:
+            days = f"{first} à {(late.next_step_on - due).days - 1}"
+        rows.append((days, _increase(late)))
+        step = late.next_step_on
+        late = None if step is None else law.late_refund_surcharge(due, step, Decimal(100))
+    return rows
+
+
+def _increase(late: law.LateRefund) -> str:
+    if late.percent is None:
+        return "taux d'intérêt légal"
+    if late.legal_interest:
+        return f"{late.percent} % (le prix du produit), plus le taux d'intérêt légal"
+    return f"{late.percent} %"
+
+
 def render_rules() -> str:
     """The whole of docs/regles.md, in French."""
     lines = [
@@ -108,6 +166,8 @@ def render_rules() -> str:
         "Le motif « non conforme à la description » signale aussi la fiche produit à corriger.",
         "",
         *_calendar(),
+        "",
+        *_after_the_choice(),
         "",
         "## Passage à un conseiller",
         "",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flows import law
 from flows.facts import HANDOVER_REASONS
 from flows.rules import RULES
 from flows.rules_doc import DOC_PATH, render_rules
@@ -18,3 +19,16 @@ def test_every_rule_and_article_is_in_the_table() -> None:
         row = next(line for line in text.splitlines() if f"`{rule.id}`" in line)
         assert all(article in row for article in rule.articles)
     assert all(f"`{code}`" in text for code in HANDOVER_REASONS)
+
+
+def test_the_shop_deadlines_after_the_choice_cite_their_articles_and_every_tier() -> None:
+    section = render_rules().split("## Après le choix du client : les délais de la boutique")[1]
+    section = section.split("\n## ")[0]
+
+    assert all(article in section for article in ("L221-24", "L217-16", "L217-10", "L242-4"))
+    assert "| 1 à 10 | taux d'intérêt légal |" in section
+    assert "| 11 à 20 | 5 % |" in section
+    assert "| 61 à 90 | 50 % |" in section
+    assert "| 391 et plus |" in section
+    assert f"prévenue {law.REMINDER_DAYS_BEFORE} jours avant" in section
+    assert "pas une obligation légale" in section
