@@ -231,6 +231,7 @@ def _policy(supplier: Supplier, version: SupplierPolicyVersion) -> SupplierPolic
         replacement_available=version.replacement_available,
         returns_practical=version.returns_practical,
         return_address=version.return_address,
+        authorisation_required=version.authorisation_required,
     )
 
 

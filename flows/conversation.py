@@ -1,9 +1,14 @@
-"""The customer journey as data: the states, the transitions between them, and the one machine.
+"""The customer journey as data: the states, what each message fires, the transitions, the one machine.
 
-Read top to bottom, `NEXT_STEP` is the happy path: reason, tracking number, ownership check, item,
-hygiene seal, photos, then the decision (hand over, decline, confirm a withdrawal or offer the
-options). Information given early is kept, so a step whose answer is already known is skipped.
-The steps themselves (what is said on entering each state) are in `flows.conversation_steps`.
+Read top to bottom: `STEPS` are the questions and what answers each; `CUES` decide which trigger a
+message fires; `NEXT_STEP` is the happy path (reason, tracking number, ownership check, item,
+hygiene seal, photos, then the decision: hand over, decline, confirm a withdrawal or offer the
+options); `TRANSITIONS` is every move. Information given early is kept, so a step whose answer is
+already known is skipped. What is said on entering each state is in `flows.conversation_steps`.
+
+After the customer's choice, the case lives on in its own machine (`flows.case_lifecycle`); the
+conversation rests in `done`, where the customer can still send the return's tracking number, ask
+where the case stands, and rate the follow-up.
 
 One `transitions.Machine` serves every conversation: `respond` binds a `Journey` to it for one event
 and unbinds it. States are plain strings, saved as a column. The machine is synchronous, so an event
@@ -12,14 +17,18 @@ runs to its end without yielding; the shell still handles one event per conversa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Final
 
 from transitions import Machine
 
+from flows.case_file import AWAITING, BEFORE_OFFER
 from flows.conversation_steps import Journey
-from flows.conversation_world import Facts
+from flows.conversation_world import Answer, Facts, Standing, World
+from flows.machines import bound
 from flows.understanding import ALWAYS_VALID_CHOICES, Heard
 
 RESTING: Final = ["new", "done", "declined", "cancelled"]
@@ -32,24 +41,94 @@ GATHERING: Final = [
     "ask_photos",
 ]
 CHOOSING: Final = ["ask_option", "ask_new_variant", "confirm_withdrawal"]
-WAITING: Final = GATHERING + CHOOSING
+FOLLOWING: Final = ["ask_return_tracking", "ask_comment"]  # after the choice, about the case
+WAITING: Final = GATHERING + CHOOSING + FOLLOWING
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A waiting state: the Journey method that asks its question, and when it is answered."""
+
+    question: str
+    answered: Callable[[Journey], bool]
+
+
+STEPS: Final[dict[str, Step]] = {
+    "ask_reason": Step("ask_reason", lambda j: j.facts.reason is not None),
+    "ask_tracking": Step("ask_tracking", lambda j: j.parcel is not None),
+    "ask_ownership": Step("ask_ownership", lambda j: j.facts.owner_verified),
+    "ask_item": Step("ask_item", lambda j: j.item is not None),
+    "ask_seal": Step("ask_seal", lambda j: j.facts.seal_intact is not None),
+    "ask_photos": Step("ask_photos", lambda j: j.facts.photos_settled),
+    "ask_option": Step("offer_options", lambda j: j.facts.option is not None),
+    "ask_new_variant": Step("ask_new_variant", lambda j: j.facts.new_variant is not None),
+    "confirm_withdrawal": Step("confirm_withdrawal", lambda j: j.facts.withdrawal_answer is not None),
+    "ask_return_tracking": Step("ask_return_tracking", lambda j: j.facts.return_tracking is not None),
+    "ask_comment": Step("ask_comment", lambda j: j.facts.comment is not None),
+}  # fmt: skip
+
+Journey.questions = MappingProxyType({state: step.question for state, step in STEPS.items()})
 
 STATES: Final[list[dict[str, Any]]] = [
     {"name": "new"},
-    {"name": "ask_reason", "on_enter": "ask_reason"},
-    {"name": "ask_tracking", "on_enter": "ask_tracking"},
-    {"name": "ask_ownership", "on_enter": "ask_ownership"},
-    {"name": "ask_item", "on_enter": "ask_item"},
-    {"name": "ask_seal", "on_enter": "ask_seal"},
-    {"name": "ask_photos", "on_enter": "ask_photos"},
-    {"name": "ask_option", "on_enter": "offer_options"},
-    {"name": "ask_new_variant", "on_enter": "ask_new_variant"},
-    {"name": "confirm_withdrawal", "on_enter": "confirm_withdrawal"},
-    {"name": "done", "on_enter": "give_instructions"},
+    *({"name": state, "on_enter": STEPS[state].question} for state in WAITING),
+    {"name": "done"},
     {"name": "declined", "on_enter": "decline"},
     {"name": "handover", "on_enter": "hand_over"},
     {"name": "cancelled", "on_enter": "confirm_cancellation"},
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A message fires `trigger` when `when` holds; the first cue that holds wins. `flag` is noted as
+    a reason for a person to take over (the agents' card lists it)."""
+
+    trigger: str
+    when: Callable[[Journey, Heard], bool]
+    flag: str | None = None
+
+
+def _stale(journey: Journey, heard: Heard) -> bool:
+    choice = heard.choice
+    return (
+        bool(choice) and choice not in journey.facts.offered and choice not in ALWAYS_VALID_CHOICES
+    )
+
+
+def _case_is(*statuses: str) -> Callable[[Journey, Heard], bool]:
+    return lambda j, _h: j.world.case is not None and j.world.case.status in statuses
+
+
+CUES: Final[list[Cue]] = [
+    Cue("start", lambda j, h: h.command == "start" and j.state in RESTING),
+    Cue("resume", lambda j, h: h.command == "start"),
+    Cue("relay", lambda j, h: j.state == "handover" and h.command == "withdraw"),  # the agent takes it
+    Cue("agent", lambda j, h: h.command == "agent", flag="customer_asked"),
+    Cue("status", lambda j, h: h.command == "status"),
+    Cue("cancel", lambda j, h: h.command == "cancel"),
+    Cue("help", lambda j, h: h.command == "help"),
+    Cue("withdraw", lambda j, h: h.command == "withdraw"),
+    Cue("help", lambda j, h: h.command is not None),  # an unknown command
+    Cue("relay", lambda j, h: j.state == "handover"),
+    Cue("agent", lambda j, h: h.alarm, flag="angry_words"),
+    Cue("agent", lambda j, h: h.wants_agent, flag="customer_asked"),
+    Cue("agent", lambda j, h: h.photo and j.world.duplicate_photo, flag="duplicate_photo"),
+    Cue("status", lambda j, h: h.wants_status and j.state not in ("new", "cancelled")),
+    Cue("start", lambda j, h: j.state in ("new", "cancelled")),
+    Cue("rate", lambda j, h: j.state == "done" and h.rating is not None and j.followed_up()),
+    Cue("ask_return", lambda j, h: j.state == "done" and h.choice == "return:shipped"),
+    Cue("return_sent", lambda j, h: j.state == "done" and bool(h.tracking_numbers)
+        and _case_is("awaiting_return")(j, h)),
+    Cue("stale", _stale),
+    Cue("remind", lambda j, h: j.state in ("done", "declined")),
+    Cue("unsupported", lambda j, h: h.unsupported),
+    Cue("photo", lambda j, h: h.photo),
+    Cue("resume", lambda j, h: h.greeting_only),
+    Cue("later", lambda j, h: h.later and not h.choice and h.reason is None),
+    Cue("later", lambda j, h: h.choice == "later"),
+    Cue("answer", lambda j, h: True),
+]  # fmt: skip
 
 # The first step whose answer is missing, in the journey's order; then the decision's outcome.
 NEXT_STEP: Final[list[dict[str, Any]]] = [
@@ -89,38 +168,58 @@ def _as_list(value: str | list[str] | None) -> list[str]:
     return [value] if isinstance(value, str) else value
 
 
+ANYWHERE: Final = [*RESTING, *WAITING, "handover"]
+# Where a new request may start over, and whence an agent's decision settles the conversation.
+RESTARTING: Final = [*RESTING, *FOLLOWING]
+BEFORE_DONE: Final = [*GATHERING, *CHOOSING, "handover", "declined", "new", "cancelled"]
+
 TRANSITIONS: Final[list[dict[str, Any]]] = [
     # Forward: a (re)start, an answered question, a withdrawal, an agent handing back.
-    *_to_next_step("start", RESTING, before=["welcome"]),
+    *_to_next_step("start", RESTING, before=["welcome", "open_case"]),
     *_to_next_step("proceed", GATHERING),
-    *_to_next_step("withdraw", RESTING, before=["welcome"], prepare="note_withdrawal"),
-    *_to_next_step("withdraw", WAITING, prepare="note_withdrawal"),
+    *_to_next_step("withdraw", RESTARTING, before=["welcome", "open_case"], prepare="note_withdrawal"),
+    *_to_next_step("withdraw", GATHERING + CHOOSING, prepare="note_withdrawal"),
     *_to_next_step("hand_back", ["handover"], before=["note_hand_back"]),
     # The customer's choice among the options, and what follows it.
     {"trigger": "choose", "source": "ask_option", "dest": "confirm_withdrawal", "conditions": "chose_withdrawal"},
     {"trigger": "choose", "source": "ask_option", "dest": "ask_new_variant", "conditions": "chose_new_variant"},
-    {"trigger": "choose", "source": "ask_option", "dest": "done"},
-    {"trigger": "choose", "source": "ask_new_variant", "dest": "done"},
-    {"trigger": "choose", "source": "confirm_withdrawal", "dest": "done", "conditions": "withdrawal_confirmed"},
+    {"trigger": "choose", "source": "ask_option", "dest": "done", "after": "settle"},
+    {"trigger": "choose", "source": "ask_new_variant", "dest": "done", "after": "settle"},
+    {"trigger": "choose", "source": "confirm_withdrawal", "dest": "done", "conditions": "withdrawal_confirmed", "after": "settle"},
     {"trigger": "choose", "source": "confirm_withdrawal", "dest": "ask_option"},
+    # After the choice: the return's tracking number, the rating and its comment.
+    {"trigger": "ask_return", "source": "done", "dest": "ask_return_tracking"},
+    {"trigger": "return_sent", "source": "done", "dest": None, "before": "note_return_number", "after": "note_return"},
+    {"trigger": "note", "source": "ask_return_tracking", "dest": "done", "after": "note_return"},
+    {"trigger": "rate", "source": "done", "dest": "ask_comment", "before": "note_rating"},
+    {"trigger": "note", "source": "ask_comment", "dest": "done", "after": "note_comment"},
     # Not understood: ask again with an example; the third time, a person takes over.
     {"trigger": "miss", "source": WAITING, "dest": "handover", "conditions": "third_miss", "before": "flag_three_misses"},
     {"trigger": "miss", "source": WAITING, "dest": None, "after": "reask"},
-    # Photos: thanked at the photo step, kept for later before it.
+    # Photos: thanked at the photo step, kept for later elsewhere.
     {"trigger": "photo", "source": "ask_photos", "dest": None, "after": "acknowledge_photo"},
     {"trigger": "photo", "source": [s for s in WAITING if s != "ask_photos"], "dest": None, "after": "keep_photo"},
     # At any step.
-    {"trigger": "agent", "source": [*RESTING, *WAITING], "dest": "handover"},
+    {"trigger": "agent", "source": "new", "dest": "handover", "before": "open_case"},
+    {"trigger": "agent", "source": [*RESTING[1:], *WAITING], "dest": "handover"},
     {"trigger": "agent", "source": "handover", "dest": None, "after": "welcome_back"},
+    {"trigger": "cancel", "source": [*RESTING[1:], *FOLLOWING], "dest": "cancelled", "conditions": "case_cancellable"},
+    {"trigger": "cancel", "source": [*RESTING[1:], *FOLLOWING], "dest": None, "after": "say_too_late_to_cancel"},
     {"trigger": "cancel", "source": "*", "dest": "cancelled"},
     {"trigger": "help", "source": "*", "dest": None, "after": "explain"},
+    {"trigger": "status", "source": "*", "dest": None, "after": "say_status"},
     {"trigger": "resume", "source": [*WAITING, "handover"], "dest": None, "after": "welcome_back"},
     {"trigger": "later", "source": WAITING, "dest": None, "after": "say_later"},
     {"trigger": "stale", "source": "*", "dest": None, "after": "say_stale"},
     {"trigger": "unsupported", "source": "*", "dest": None, "after": "say_unsupported"},
     {"trigger": "remind", "source": ["done", "declined"], "dest": None, "after": "remind_settled"},
     # While a person holds the case, the bot stays silent (the agents' channel relays).
-    {"trigger": "relay", "source": "handover", "dest": None},
+    {"trigger": "relay", "source": "handover", "dest": None, "after": "note_relay"},
+    # The agents' side: taking over, and settling the request by a decision, a refusal or closing it.
+    {"trigger": "take_over", "source": "new", "dest": "handover", "before": "open_case"},
+    {"trigger": "take_over", "source": [*RESTING[1:], *WAITING], "dest": "handover"},
+    {"trigger": "take_over", "source": "handover", "dest": None},
+    {"trigger": "agent_done", "source": "*", "dest": "done"},
 ]  # fmt: skip
 
 MACHINE: Final = Machine(
@@ -131,100 +230,57 @@ MACHINE: Final = Machine(
     auto_transitions=False,
     ignore_invalid_triggers=False,
 )
+# Triggers fired for the shop's people, not by a customer's message.
+AGENTS_TRIGGERS: Final = ("take_over", "hand_back", "agent_done")
+NO_CASE_YET: Final = ("new", "cancelled")
+CANCELLABLE: Final = (*BEFORE_OFFER, *AWAITING)
 
 
-def respond(journey: Journey, heard: Heard) -> str:
-    """Runs one customer event through the machine; returns the trigger fired.
-
-    The journey's replies, facts, misses and state are updated in place.
-    """
-    trigger = _trigger_for(journey, heard)
-    state_before = journey.state
-    if trigger == "start" or (trigger == "withdraw" and state_before in RESTING):
+def respond(standing: Standing, world: World, heard: Heard) -> Answer:
+    """Runs one customer message through the machine: the conversation's answer, as a value."""
+    journey = _journey(standing, world)
+    cue = next(cue for cue in CUES if cue.when(journey, heard))
+    if cue.flag:
+        journey.facts.flag(cue.flag)
+    trigger = cue.trigger
+    if trigger == "start" or (trigger == "withdraw" and standing.state in RESTARTING):
         journey.facts = Facts()
     if trigger in ("start", "withdraw", "photo", "agent", "answer"):
         journey.absorb(heard)
-    elif trigger == "unsupported":
-        journey.heard = heard  # only to say what could not be read
+    elif trigger in ("unsupported", "relay", "return_sent", "rate"):
+        journey.heard = heard  # what could not be read, what to relay, what to note
     if trigger == "answer":
         trigger = _answer_trigger(journey)
-    with _bound(journey, state_before):
+    return _fire(journey, standing.state, trigger)
+
+
+def act(standing: Standing, world: World, trigger: str) -> Answer:
+    """Runs one of the agents' triggers (`AGENTS_TRIGGERS`) through the machine."""
+    if trigger not in AGENTS_TRIGGERS:
+        raise ValueError(f"not an agents' trigger: {trigger!r}")
+    journey = _journey(standing, world)
+    if trigger == "take_over":
+        journey.facts.flag("customer_asked")  # a person chose to take it: the card says so
+    return _fire(journey, standing.state, trigger)
+
+
+def _journey(standing: Standing, world: World) -> Journey:
+    return Journey(standing.state, copy.deepcopy(standing.facts), standing.misses, world)
+
+
+def _fire(journey: Journey, state_before: str, trigger: str) -> Answer:
+    with bound(MACHINE, journey, state_before):
         journey.trigger(trigger)  # type: ignore[attr-defined]
     if journey.state != state_before:
         journey.misses = 0
-    return trigger
-
-
-def hand_back(journey: Journey) -> None:
-    """An agent hands the customer back to the bot: the journey goes on from the next missing step."""
-    with _bound(journey, journey.state):
-        journey.trigger("hand_back")  # type: ignore[attr-defined]
-    journey.misses = 0
-
-
-def _trigger_for(journey: Journey, heard: Heard) -> str:
-    state, facts, world = journey.state, journey.facts, journey.world
-    if heard.command == "start":
-        return "start" if state in RESTING else "resume"
-    if state == "handover" and heard.command == "withdraw":
-        return "relay"  # the agent holding the case takes the withdrawal
-    if heard.command in ("cancel", "help", "withdraw", "agent"):
-        if heard.command == "agent":
-            facts.flag("customer_asked")
-        return heard.command
-    if heard.command is not None:
-        return "help"
-    if state == "handover":
-        return "relay"
-    if heard.alarm or heard.wants_agent:
-        facts.flag("angry_words" if heard.alarm else "customer_asked")
-        return "agent"
-    if heard.photo and world.duplicate_photo:
-        facts.flag("duplicate_photo")
-        return "agent"
-    if state in ("new", "cancelled"):
-        return "start"
-    if (
-        heard.choice
-        and heard.choice not in facts.offered
-        and heard.choice not in ALWAYS_VALID_CHOICES
-    ):
-        return "stale"
-    if state in ("done", "declined"):
-        return "remind"
-    return _aside(heard) or "answer"
-
-
-def _aside(heard: Heard) -> str | None:
-    """A message that does not try to answer the question: a photo, a greeting, "later"…"""
-    if heard.unsupported:
-        return "unsupported"
-    if heard.photo:
-        return "photo"
-    if heard.greeting_only:
-        return "resume"
-    if heard.later and not heard.choice and heard.reason is None:
-        return "later"
-    if heard.choice == "later":
-        return "later"
-    return None
+    journey.announce_state_change(state_before, trigger)
+    return journey.answer(trigger, state_before)
 
 
 def _answer_trigger(journey: Journey) -> str:
-    if not journey.answered():
+    """At a waiting step (the only place a message is an answer): answered, or not understood."""
+    if not STEPS[journey.state].answered(journey):
         return "miss"
-    return "choose" if journey.state in CHOOSING else "proceed"
-
-
-@contextmanager
-def _bound(journey: Journey, state: str) -> Iterator[None]:
-    known = set(vars(journey))
-    MACHINE.add_model(journey, initial=state)
-    try:
-        yield
-    finally:
-        MACHINE.remove_model(journey)
-        for name in set(vars(journey)) - known - {"state"}:
-            delattr(
-                journey, name
-            )  # the machine's bound triggers, so the journey can be bound again
+    if journey.state in CHOOSING:
+        return "choose"
+    return "note" if journey.state in FOLLOWING else "proceed"

@@ -1,7 +1,8 @@
-"""What a customer's message answers: the facts kept from it, and whether the current step is answered.
+"""What a customer's message answers: the facts kept from it.
 
 Information given before it is asked is kept (a reason, a tracking number); a step's own answer
-(ownership proof, item, seal, photos, option…) is only taken at that step.
+(ownership proof, item, seal, photos, option…) is only taken at that step. Whether a step is
+answered is said beside the machine (`flows.conversation.STEPS`).
 """
 
 from __future__ import annotations
@@ -64,6 +65,40 @@ def _absorb_answer(journey: Journey, heard: Heard) -> None:
         if heard.yes is False:
             journey.facts.option = None
             journey.facts.withdrawal = False
+    elif state == "ask_return_tracking":
+        absorb_return_tracking(journey, heard)
+    elif state == "ask_comment":
+        journey.facts.comment = _comment(heard)
+
+
+def absorb_return_tracking(journey: Journey, heard: Heard) -> None:
+    """The return parcel's number: a valid one, not the number of the parcel received."""
+    facts = journey.facts
+    numbers = [n for n in heard.tracking_numbers if n != facts.tracking_number]
+    case = journey.world.case
+    if case is not None and case.tracking_number:
+        numbers = [n for n in numbers if n != case.tracking_number]
+    if numbers:
+        facts.return_tracking, facts.return_problem = numbers[0], None
+    elif heard.tracking_numbers:
+        facts.return_problem = "same_as_received"
+    else:
+        facts.return_problem = heard.tracking_refusal or "unknown_shape"
+
+
+def rating_of(heard: Heard) -> int | None:
+    """A tapped star, or a lone digit from 1 to 5."""
+    if heard.rating is not None:
+        return heard.rating
+    return heard.number if heard.number is not None and 1 <= heard.number <= 5 else None
+
+
+def _comment(heard: Heard) -> str | None:
+    if heard.choice == "comment:skip" or (heard.yes is False and len(heard.text) <= 12):
+        return ""
+    if heard.choice or not heard.text.strip():
+        return None
+    return heard.text.strip()[:1000]
 
 
 def _chosen_line(journey: Journey, heard: Heard) -> int | None:
@@ -86,22 +121,6 @@ def _chosen_option(journey: Journey, heard: Heard) -> str | None:
     if heard.number is not None and 1 <= heard.number <= len(options):
         return options[heard.number - 1]
     return None
-
-
-def answered(journey: Journey) -> bool:
-    """Whether the current step's question now has its answer."""
-    facts = journey.facts
-    return {
-        "ask_reason": facts.reason is not None,
-        "ask_tracking": journey.parcel is not None,
-        "ask_ownership": facts.owner_verified,
-        "ask_item": journey.item is not None,
-        "ask_seal": facts.seal_intact is not None,
-        "ask_photos": facts.photos_settled,
-        "ask_option": facts.option is not None,
-        "ask_new_variant": facts.new_variant is not None,
-        "confirm_withdrawal": facts.withdrawal_answer is not None,
-    }.get(journey.state, False)
 
 
 def _long_words(name: str) -> list[str]:

@@ -2,34 +2,58 @@
 
 `Journey` is the model the shared machine of `flows.conversation` drives. It holds one conversation's
 state, what it has learnt (`Facts`) and the world the shell looked up; each step appends `Reply`
-values. Nothing here reads a clock, a database or a channel.
+values and domain events (`flows.events`), and `answer()` gives them back as one `Answer`. Nothing
+here reads a clock, a database or a channel.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from flows import conversation_answers as answers
-from flows.conversation_world import Button, Facts, Item, Parcel, Reply, World
+from flows.case_file import AWAITING, BEFORE_OFFER
+from flows.conversation_world import Answer, Button, Facts, Item, Parcel, Reply, Standing, World
 from flows.decision import decide
+from flows.events import (
+    Cancelled,
+    CaseOpened,
+    Chose,
+    Commented,
+    Declined,
+    Event,
+    HandedBack,
+    HandedOver,
+    LeftHandover,
+    Rated,
+    Relayed,
+    ReturnShipped,
+    WithdrawalAcknowledged,
+)
 from flows.facts import (
     CONVERSATION_HANDOVER_FLAGS,
+    OPTIONS,
     REASONS,
     CaseFacts,
     Decision,
+    Option,
     Reason,
     side_of,
 )
 from flows.understanding import Heard
 
 REASON_BUTTONS = tuple(Button(f"reason:{code}", f"reason.{code}") for code in REASONS)
+RATING_BUTTONS = tuple(Button(f"rating:{score}", f"rating.{score}") for score in range(1, 6))
 MAX_MISSES = 3
+CANCELLABLE = (*BEFORE_OFFER, *AWAITING)
 
 
 class Journey:
     """One conversation as the machine sees it."""
 
     state: str
+    # The step method that asks each waiting state's question: `flows.conversation.STEPS` sets it.
+    questions: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, state: str, facts: Facts, misses: int, world: World) -> None:
         self.state = state
@@ -38,6 +62,8 @@ class Journey:
         self.world = world
         self.heard = Heard()
         self.replies: list[Reply] = []
+        self.events: list[Event] = []
+        self._decided: tuple[tuple[object, ...], Decision | None] | None = None
 
     # What is known
 
@@ -52,12 +78,23 @@ class Journey:
         return parcel.item(self.facts.line_id) if parcel and self.facts.owner_verified else None
 
     def decision(self) -> Decision | None:
-        """The policy engine's decision, once the reason and the item are known."""
+        """The policy engine's decision, once the reason and the item are known (worked out once
+        for what it depends on: every condition of the event asks for it)."""
         item, parcel, reason = self.item, self.parcel, self.facts.reason
         if item is None or parcel is None or reason is None:
             return None
         if item.policy is None or self.world.shop is None:
             return None
+        key = (item, parcel.tracking_number, reason, self.facts.seal_intact, *self._flags())
+        if self._decided is None or self._decided[0] != key:
+            self._decided = (key, self._decide(item, parcel, reason))
+        return self._decided[1]
+
+    def _flags(self) -> tuple[str, ...]:
+        return tuple(sorted(frozenset(self.facts.handover_reasons) & CONVERSATION_HANDOVER_FLAGS))
+
+    def _decide(self, item: Item, parcel: Parcel, reason: str) -> Decision:
+        assert item.policy is not None and self.world.shop is not None
         facts = CaseFacts(
             reason=_reason(reason),
             price=item.price,
@@ -66,9 +103,30 @@ class Journey:
             delivered_on=parcel.delivered_on,
             seal_intact=self.facts.seal_intact,
             last_parcel_delivered_on=parcel.last_parcel_delivered_on,
-            handover_flags=frozenset(self.facts.handover_reasons) & CONVERSATION_HANDOVER_FLAGS,
+            handover_flags=frozenset(self._flags()),
         )
         return decide(facts, item.policy, self.world.shop)
+
+    def answer(self, trigger: str, previous_state: str) -> Answer:
+        """What this event did, as one value."""
+        return Answer(
+            trigger=trigger,
+            standing=Standing(self.state, self.facts, self.misses),
+            previous_state=previous_state,
+            replies=tuple(self.replies),
+            events=tuple(self.events),
+            decision=self.decision(),
+            parcel=self.parcel,
+            item=self.item,
+        )
+
+    def emit(self, event: Event) -> None:
+        self.events.append(event)
+
+    def announce_state_change(self, state_before: str, trigger: str) -> None:
+        """A customer who leaves an agent's hands themselves (e.g. /annuler): the agents are told."""
+        if state_before == "handover" and self.state != "handover" and trigger != "hand_back":
+            self.emit(LeftHandover(trigger))
 
     # Conditions of the transitions
 
@@ -129,6 +187,15 @@ class Journey:
     def third_miss(self) -> bool:
         return self.misses + 1 >= MAX_MISSES
 
+    def case_cancellable(self) -> bool:
+        """Before anything has left: a request made, or a return not shipped yet."""
+        case = self.world.case
+        return case is None or case.status in CANCELLABLE
+
+    def followed_up(self) -> bool:
+        case = self.world.case
+        return case is not None and case.followed_up_on is not None
+
     def _refund_is_withdrawal(self) -> bool:
         decision = self.decision()
         return (
@@ -188,14 +255,16 @@ class Journey:
         )
         self.say("confirm_withdrawal", buttons, **self._offer_values())
 
-    def give_instructions(self) -> None:
-        """Acknowledges a withdrawal with its date and time, then says what happens now."""
-        values = self._offer_values()
+    def settle(self) -> None:
+        """Acknowledges a withdrawal with its date and time; the case then takes the choice on
+        (its lifecycle says what happens now)."""
         if self.chose_withdrawal():
-            self.facts.withdrawal_confirmed_at = self.world.now.isoformat()
-            self.say("withdrawal_acknowledged", at=self.world.now, **values)
-        option = self.facts.option or "refund"
-        self.say(f"instructions_{option}", new_variant=self.facts.new_variant, **values)
+            at = self.world.now
+            self.facts.withdrawal_confirmed_at = at.isoformat()
+            self.say("withdrawal_acknowledged", at=at, **self._offer_values())
+            self.emit(WithdrawalAcknowledged(at))
+        option: Option = next((o for o in OPTIONS if o == self.facts.option), "refund")
+        self.emit(Chose(option, self.facts.new_variant))
 
     def decline(self) -> None:
         """Explains kindly why no return can be offered, and offers an agent."""
@@ -204,6 +273,7 @@ class Journey:
         template = "declined_late" if rule == "withdrawal_over" else "declined_exempt"
         buttons = (Button("agent", "agent"), Button("start", "start"))
         self.say(template, buttons, rule=rule, **self._offer_values())
+        self.emit(Declined(rule))
 
     def hand_over(self) -> None:
         """Tells the customer that a person takes over, and when to expect an answer."""
@@ -218,10 +288,20 @@ class Journey:
             opening_hours=self.world.opening_hours,
             other_reference=open_case,
         )
+        self.emit(HandedOver(tuple(dict.fromkeys(reasons))))
 
     def confirm_cancellation(self) -> None:
         """Confirms that the request is cancelled."""
         self.say("cancelled", (Button("start", "start"),))
+        self.emit(Cancelled())
+
+    def ask_return_tracking(self) -> None:
+        """Asks for the tracking number of the parcel sent back."""
+        self.say("ask_return_tracking", (Button("later", "later"),))
+
+    def ask_comment(self) -> None:
+        """Thanks for the rating and offers to add a comment."""
+        self.say("ask_comment", (Button("comment:skip", "comment.skip"),), rating=self.facts.rating)
 
     # What is said around the steps
 
@@ -266,9 +346,26 @@ class Journey:
         self.say("later", (Button("start", "start"),))
 
     def remind_settled(self) -> None:
-        """Reminds where the request stands once it is settled."""
-        buttons = (Button("start", "start"), Button("agent", "agent"))
-        self.say("remind", buttons, state=self.state)
+        """Reminds where the request stands once it is settled, and what the customer can do."""
+        self.say("case_status", self._settled_buttons(), case=self.world.case, asked=False)
+
+    def say_status(self) -> None:
+        """Says where the case stands (« où en est mon retour ? »), then the question again."""
+        buttons = self._settled_buttons() if self.state in ("done", "declined") else ()
+        self.say("case_status", buttons, case=self.world.case, asked=True)
+        if self.state in self.questions:
+            self.ask_again(None)
+
+    def say_too_late_to_cancel(self) -> None:
+        """The item is on its way back or back: the request can no longer be cancelled."""
+        self.say("cancel_too_late", (Button("agent", "agent"),), case=self.world.case)
+
+    def _settled_buttons(self) -> tuple[Button, ...]:
+        case = self.world.case
+        buttons = [Button("start", "start"), Button("agent", "agent")]
+        if self.state == "done" and case is not None and case.status == "awaiting_return":
+            buttons.insert(0, Button("return:shipped", "return.shipped"))
+        return tuple(buttons)
 
     def flag_three_misses(self) -> None:
         unknown = self.state == "ask_tracking" and self.facts.tracking_problem == "not_found"
@@ -286,7 +383,38 @@ class Journey:
         self.facts.photos_settled = True
 
     def note_hand_back(self) -> None:
+        """An agent gives the conversation back: the customer is told, then the bot goes on."""
         self.facts.handover_reasons = []
+        self.say("agent_handed_back")
+        self.emit(HandedBack())
+
+    def open_case(self) -> None:
+        """A new request: the shell opens its case."""
+        self.emit(CaseOpened())
+
+    def note_relay(self) -> None:
+        self.emit(Relayed())
+
+    def note_return_number(self) -> None:
+        """The return's tracking number, typed without being asked (the case awaits it)."""
+        answers.absorb_return_tracking(self, self.heard)
+
+    def note_return(self) -> None:
+        """The return is on its way: the case records its tracking number."""
+        if self.facts.return_tracking:
+            self.emit(ReturnShipped(self.facts.return_tracking))
+
+    def note_rating(self) -> None:
+        self.facts.rating = answers.rating_of(self.heard)
+        self.facts.comment = None
+        if self.facts.rating is not None:
+            self.emit(Rated(self.facts.rating))
+
+    def note_comment(self) -> None:
+        """Thanks for the comment (or for nothing to add)."""
+        if self.facts.comment:
+            self.emit(Commented(self.facts.comment))
+        self.say("thanks_for_rating", rating=self.facts.rating)
 
     # Helpers
 
@@ -295,16 +423,17 @@ class Journey:
         if buttons:
             self.facts.offered = [button.id for button in buttons]
 
-    def ask_again(self, preface: str) -> None:
+    def ask_again(self, preface: str | None) -> None:
         """Says `preface`, then the current step's question again (with its buttons)."""
-        self.say(preface, **self._aside_values())
+        if preface is not None:
+            self.say(preface, **self._aside_values())
         question = self._question()
         if question is not None:
             self.say(question.template, question.buttons, **question.values)
 
     def _question(self) -> Reply | None:
         """The current step's question, as its step would ask it (not said)."""
-        step = getattr(self, QUESTIONS.get(self.state, ""), None)
+        step = getattr(self, self.questions.get(self.state, ""), None)
         if step is None:
             return None
         said, self.replies = self.replies, []
@@ -315,7 +444,9 @@ class Journey:
             self.replies = said
 
     def _aside_values(self) -> dict[str, Any]:
-        return {"problem": self.facts.tracking_problem, "state": self.state}
+        returning = self.state == "ask_return_tracking"
+        problem = self.facts.return_problem if returning else self.facts.tracking_problem
+        return {"problem": problem, "state": self.state}
 
     def photos_required(self) -> bool:
         decision = self.decision()
@@ -346,24 +477,6 @@ class Journey:
         """Keeps what the message says that the journey can use, at this step or a later one."""
         self.heard = heard
         answers.absorb(self, heard)
-
-    def answered(self) -> bool:
-        """Whether the current step's question now has its answer."""
-        return answers.answered(self)
-
-
-# The question each waiting step asks, to ask it again after an aside.
-QUESTIONS = {
-    "ask_reason": "ask_reason",
-    "ask_tracking": "ask_tracking",
-    "ask_ownership": "ask_ownership",
-    "ask_item": "ask_item",
-    "ask_seal": "ask_seal",
-    "ask_photos": "ask_photos",
-    "ask_option": "offer_options",
-    "ask_new_variant": "ask_new_variant",
-    "confirm_withdrawal": "confirm_withdrawal",
-}
 
 
 def _reason(code: str) -> Reason:

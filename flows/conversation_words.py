@@ -20,6 +20,7 @@ COMMANDS: Final[dict[str, str]] = {
     "aide": "help",
     "help": "help",
     "retractation": "withdraw",
+    "suivi": "status",
 }
 
 # Tried in this order; the first reason with a matching phrase wins (specific before general).
@@ -260,6 +261,28 @@ SKIP: Final = (
     "je n en ai pas",
     "pas d appareil",
     "non",
+)
+# Asking where the case stands, at any step.
+STATUS_QUESTIONS: Final = (
+    "ou en est",
+    "ou en sont",
+    "des nouvelles de mon",
+    "des nouvelles de ma",
+    "suivi de mon retour",
+    "suivi de mon dossier",
+    "suivi de ma demande",
+    "etat de mon dossier",
+    "etat de ma demande",
+    "avancement de mon",
+    "avancement de ma",
+    "quand serai je rembourse",
+    "quand vais je etre rembourse",
+    "quand je serai rembourse",
+    "quand suis je rembourse",
+    "c est quand que je suis rembourse",
+    "toujours pas rembourse",
+    "quand vais je recevoir le nouvel",
+    "quand vais je recevoir mon nouvel",
 )
 LATER: Final = ("plus tard", "tout a l heure", "demain", "un autre jour", "reviendrai", "reviens")
 GREETINGS: Final = (

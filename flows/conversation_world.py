@@ -1,8 +1,10 @@
 """What the conversation core is given (the world as the shell looked it up) and what it gives back.
 
-The shell reads the database before an event and passes a `World`; the core answers with `Reply`
-values (a template name, its values and buttons) that the shell renders and stores in the outbox.
-`Facts` is what a conversation has learnt so far; it is saved as JSON with the conversation.
+The shell reads the database before an event and passes where the conversation stands (`Standing`)
+and a `World`; the core answers with an `Answer`: the new standing, `Reply` values (a template name,
+its values and buttons) that the shell renders and stores in the outbox, the decision and the
+domain events (`flows.events`) the shell applies. `Facts` is what a conversation has learnt so far;
+it is saved as JSON with the conversation.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flows.facts import Category, ShopPolicy, SupplierPolicy
+from flows.case_file import CaseFile
+from flows.events import Event
+from flows.facts import Category, Decision, ShopPolicy, SupplierPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,7 @@ class World:
     duplicate_photo: bool = False  # the photo is in another customer's case
     first_name: str = ""
     opening_hours: str = ""
+    case: CaseFile | None = None  # the conversation's case, as it stands in its lifecycle
 
 
 @dataclass
@@ -80,6 +85,10 @@ class Facts:
     withdrawal_confirmed_at: str | None = None
     handover_reasons: list[str] = field(default_factory=list)
     offered: list[str] = field(default_factory=list)
+    return_tracking: str | None = None  # the return parcel's number, given after the choice
+    return_problem: str | None = None
+    rating: int | None = None
+    comment: str | None = None  # "" when the customer had nothing to add
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Facts:
@@ -110,3 +119,35 @@ class Reply:
     template: str
     values: Mapping[str, Any] = field(default_factory=dict)
     buttons: tuple[Button, ...] = ()
+    document: str | None = None  # a file sent with it (a return label), by its stored path
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a conversation stands: its state, what it has learnt, and the misses at this step."""
+
+    state: str
+    facts: Facts
+    misses: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the conversation machine made of one event; the shell applies it as it is.
+
+    `decision` is computed once per event; `parcel` and `item` are those the request is about once
+    known (the item only after the ownership check). `events` are in the order they happened.
+    """
+
+    trigger: str
+    standing: Standing
+    previous_state: str
+    replies: tuple[Reply, ...] = ()
+    events: tuple[Event, ...] = ()
+    decision: Decision | None = None
+    parcel: Parcel | None = None
+    item: Item | None = None
+
+    @property
+    def state(self) -> str:
+        return self.standing.state

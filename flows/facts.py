@@ -79,6 +79,7 @@ class SupplierPolicy:
     replacement_available: bool
     returns_practical: bool
     return_address: str
+    authorisation_required: bool = False  # a return needs its agreement (and an RMA) first
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,8 @@ class Heard:
     skip: bool = False
     later: bool = False
     photo: bool = False
+    rating: int | None = None  # a tapped star of the follow-up (1 to 5)
+    wants_status: bool = False  # « où en est mon retour ? »
     unsupported: bool = False
     unsupported_kind: str = ""  # what was sent instead, e.g. "too_big", "not_an_image"
 
@@ -74,6 +76,8 @@ def from_choice(choice_id: str) -> Heard:
         return Heard(choice=choice_id, reason=value)
     if kind == "option" and value in OPTIONS:
         return Heard(choice=choice_id, option=value)
+    if kind == "rating" and value in ("1", "2", "3", "4", "5"):
+        return Heard(choice=choice_id, rating=int(value))
     meaning = _CHOICE_MEANINGS.get(choice_id, {})
     return Heard(choice=choice_id, **meaning)  # type: ignore[arg-type]
 
@@ -113,6 +117,7 @@ def understand(text: str) -> Heard:
         done=_contains_any(words, _DONE),
         skip=_contains_any(words, _SKIP),
         later=_contains_any(words, _LATER),
+        wants_status=_contains_any(words, _STATUS),
     )
 
 
@@ -153,6 +158,7 @@ _NO: Final = _phrases(vocabulary.NO)
 _DONE: Final = _phrases(vocabulary.DONE)
 _SKIP: Final = _phrases(vocabulary.SKIP)
 _LATER: Final = _phrases(vocabulary.LATER)
+_STATUS: Final = _phrases(vocabulary.STATUS_QUESTIONS)
 
 
 def _close(typed: str, known: str) -> bool:
@@ -188,7 +194,7 @@ _VOCABULARY: Final = frozenset(
     word
     for phrases in (
         *(phrases for _code, phrases in _REASON_PHRASES + _OPTION_PHRASES),
-        _ALARM_WORDS, _AGENT_PHRASES, _YES, _STILL_SEALED, _NO, _DONE, _SKIP, _LATER,
+        _ALARM_WORDS, _AGENT_PHRASES, _YES, _STILL_SEALED, _NO, _DONE, _SKIP, _LATER, _STATUS,
     )
     for phrase in phrases
     for word in phrase

@@ -3,6 +3,9 @@
 Jinja2 with autoescape (Telegram's HTML mode: whatever a customer typed is escaped) and
 StrictUndefined (a missing value is a bug, never an empty string). Dates and amounts go through
 Babel: « lundi 30 novembre 2026 », « 24,90 € », times in Europe/Paris.
+
+`messages/supplier/<fr|en>/` holds what the shop writes to a supplier (plain-text e-mails); no
+customer ever reads those.
 """
 
 from __future__ import annotations
@@ -88,3 +91,65 @@ def button_label(label: str, values: Mapping[str, Any]) -> str:
     """A button's text (plain text, not HTML) from `messages/fr/buttons.toml`."""
     shown = {key: euros(v) if isinstance(v, Decimal) else v for key, v in values.items()}
     return _labels()[label].format(**shown)
+
+
+# What the supplier's request says of the reason and the outcome, in its language.
+_SUPPLIER_WORDS: Final[dict[str, dict[str, str]]] = {
+    "fr": {
+        "size_color": "taille ou couleur ne convenant pas",
+        "changed_mind": "rétractation du client",
+        "not_as_described": "article non conforme à la description",
+        "wrong_item": "article livré différent de l'article commandé",
+        "damaged": "article arrivé endommagé",
+        "defective": "article défectueux",
+        "not_received": "colis non reçu",
+        "exchange": "échange (retour puis nouvel article)",
+        "keep_and_replace": "le client garde l'article, un nouvel article lui est envoyé",
+        "refund": "remboursement",
+    },
+    "en": {
+        "size_color": "wrong size or colour",
+        "changed_mind": "customer's withdrawal",
+        "not_as_described": "item not as described",
+        "wrong_item": "wrong item delivered",
+        "damaged": "item arrived damaged",
+        "defective": "item defective",
+        "not_received": "parcel not received",
+        "exchange": "exchange (return, then a new item)",
+        "keep_and_replace": "the customer keeps the item and gets a new one",
+        "refund": "refund",
+    },
+}
+
+
+@cache
+def _supplier_environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("messages", "supplier"),
+        autoescape=False,  # plain-text e-mails
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        keep_trailing_newline=True,
+    )
+    words = _SUPPLIER_WORDS
+    env.filters.update(
+        day=day,
+        euros=euros,
+        reason_words=lambda code, language: words[language].get(code, code),
+        option_words=lambda code, language: words[language].get(code, code),
+    )
+    return env
+
+
+def supplier_text(language: str, template: str, values: Mapping[str, Any]) -> str:
+    """`messages/supplier/<language>/<template>.j2` as plain text."""
+    return _supplier_environment().get_template(f"{language}/{template}.j2").render(values)
+
+
+def supplier_template_names() -> list[str]:
+    """Every supplier template, as `<language>/<name>`."""
+    return sorted(
+        name.removesuffix(".j2") for name in _supplier_environment().list_templates(["j2"])
+    )

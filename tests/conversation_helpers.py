@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -12,9 +13,11 @@ from PIL import Image as PILImage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation import ChoiceIn, ConversationEngine, Event, Outcome, PhotoIn, Sender, TextIn
-from flows.conversation import respond
-from flows.conversation_steps import Journey
-from flows.conversation_world import Facts, Item, Parcel, Reply, World
+from flows.case_file import CaseFile
+from flows.case_lifecycle import CaseAnswer, advance, follow, with_request
+from flows.conversation import act, respond
+from flows.conversation_world import Answer, Facts, Item, Parcel, Reply, Standing, World
+from flows.events import CaseOpened
 from flows.understanding import Heard, from_choice, understand
 from tests.flows.example_shop import DEMO_DATA, load_example_shop
 
@@ -62,15 +65,19 @@ def example_parcel(tracking_number: str) -> Parcel | None:
 
 @dataclass
 class PureChat:
-    """The core alone, fed as a customer would type, with the example shop as its world."""
+    """The core alone, fed as a customer would type, with the example shop as its world.
+
+    The conversation's events drive its case's lifecycle as the engine does (`follow`); `case_event`
+    plays an agent, an import or the scheduler on that case.
+    """
 
     today: date
     parcels: dict[str, Parcel] = field(default_factory=dict)  # besides the example shop's
-    journey: Journey = field(init=False)
+    standing: Standing = field(default_factory=lambda: Standing("new", Facts()))
+    case: CaseFile | None = None
     said: list[Reply] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.journey = Journey("new", Facts(), 0, World(self.today, self._now()))
+    last: Answer | None = None
+    cases_opened: int = 0
 
     def say(self, text: str) -> list[Reply]:
         return self._send(understand(text), text)
@@ -81,19 +88,51 @@ class PureChat:
     def photo(self, *, duplicate: bool = False) -> list[Reply]:
         return self._send(Heard(photo=True), "", duplicate=duplicate)
 
+    def agent(self, trigger: str) -> list[Reply]:
+        """An agents' trigger on the conversation (take over, hand back, settle)."""
+        return self._run(lambda world: act(self.standing, world, trigger), Heard(), "")
+
+    def case_event(self, trigger: str, **data: object) -> CaseAnswer:
+        """An agent's command, an import or the scheduler on the conversation's case."""
+        assert self.case is not None
+        answer = advance(self.case, trigger, today=self.today, **data)
+        self.case = answer.file
+        self.said = list(answer.replies)
+        return answer
+
     @property
     def state(self) -> str:
-        return self.journey.state
+        return self.standing.state
+
+    @property
+    def facts(self) -> Facts:
+        return self.standing.facts
+
+    @property
+    def item(self) -> Item | None:
+        return self.last.item if self.last else None
 
     def templates(self) -> list[str]:
         return [reply.template for reply in self.said]
 
     def _send(self, heard: Heard, text: str, *, duplicate: bool = False) -> list[Reply]:
-        numbers = [*heard.tracking_numbers, self.journey.facts.tracking_number or ""]
+        return self._run(
+            lambda world: respond(self.standing, world, heard), heard, text, duplicate=duplicate
+        )
+
+    def _run(
+        self,
+        fire: Callable[[World], Answer],
+        heard: Heard,
+        text: str,
+        *,
+        duplicate: bool = False,
+    ) -> list[Reply]:
+        numbers = [*heard.tracking_numbers, self.facts.tracking_number or ""]
         parcels = {n: p for n in numbers if (p := self._parcel(n)) is not None}
-        stored = self.journey.facts.tracking_number
+        stored = self.facts.tracking_number
         proves = bool(stored) and text.strip() == POSTCODES.get(stored or "")
-        self.journey.world = World(
+        world = World(
             today=self.today,
             now=self._now(),
             shop=SHOP.shop,
@@ -102,10 +141,19 @@ class PureChat:
             duplicate_photo=duplicate,
             first_name="Camille",
             opening_hours=OPENING_HOURS,
+            case=self.case,
         )
-        self.journey.replies = []
-        respond(self.journey, heard)
-        self.said = list(self.journey.replies)
+        answer = fire(world)
+        self.last, self.standing = answer, answer.standing
+        replies = list(answer.replies)
+        if any(isinstance(event, CaseOpened) for event in answer.events):
+            self.cases_opened += 1
+            self.case = CaseFile(reference=f"R-2026-{self.cases_opened:06d}")
+        if self.case is not None:
+            followed = follow(with_request(self.case, answer), answer.events, today=self.today)
+            self.case = followed.file
+            replies += followed.replies
+        self.said = replies
         return self.said
 
     def _parcel(self, number: str) -> Parcel | None:
@@ -170,13 +218,31 @@ def two_items() -> dict[str, Parcel]:
     return {"6A15602676300": replace(lamp, items=items)}
 
 
+RETURN_NUMBER = "RA123456785FR"  # a valid UPU number that is no parcel of the example shop
+
+
+def needing_authorisation(tracking_number: str) -> dict[str, Parcel]:
+    """An example parcel whose item's return policy asks for the supplier's agreement first."""
+    parcel = example_parcel(tracking_number)
+    assert parcel is not None and parcel.items[0].policy is not None
+    item = parcel.items[0]
+    policy = replace(item.policy, authorisation_required=True)  # type: ignore[arg-type]
+    return {tracking_number: replace(parcel, items=(replace(item, policy=policy),))}
+
+
 def sample_replies() -> list[Reply]:
     """Replies of the core in many scenarios: every template is said at least once."""
 
     def chat(today: date, *steps: str, parcels: dict[str, Parcel] | None = None) -> None:
         talk = PureChat(today, parcels=parcels or {})
         for step in steps:
-            if step == "<photo>":
+            if step.startswith("%"):  # an agents' trigger on the conversation
+                talk.agent(step[1:])
+            elif step.startswith("@"):  # an agent, an import or the scheduler: @trigger key=value
+                trigger, *pairs = step[1:].split()
+                data = dict(pair.split("=", 1) for pair in pairs)
+                talk.case_event(trigger, **_case_data(data))
+            elif step == "<photo>":
                 talk.photo()
             elif step == "<unsupported>":
                 talk._send(Heard(unsupported=True), "")
@@ -206,7 +272,74 @@ def sample_replies() -> list[Reply]:
     chat(nov5, "cassé 6A15602676300", "69003", "<too_big>", "<not_an_image>")
     chat(nov5, "cassé 6A15602676300", "69003", "le 9", "2", parcels=two_items())
     chat(date(2026, 11, 20), "pas conforme 3318810025", "33000", "<photo>", "!photos:done")
+    # After the choice: the supplier's agreement and label, the return, the replacement, the follow-up.
+    chat(
+        nov5,
+        "cassé 6A15602676300",
+        "69003",
+        "<photo>",
+        "!photos:done",
+        "!option:exchange",
+        "où en est mon retour ?",
+        "@authorise rma=RMA-77",
+        "@attach_label label=labels/l.pdf",
+        "/suivi",
+        "!return:shipped",
+        "pas encore",
+        "6A15602676300",
+        RETURN_NUMBER,
+        "@receive",
+        "/annuler",
+        "@ship_replacement tracking_number=6C02345678901",
+        "@follow_up",
+        "!rating:4",
+        "   ",
+        "super rapide, merci",
+        parcels=needing_authorisation("6A15602676300"),
+    )
+    chat(
+        nov5,
+        "le chargeur est arrivé abîmé LX123456785CN",
+        "35000",
+        "<photo>",
+        "!photos:done",
+        "!option:keep_and_replace",
+        "@ship_replacement tracking_number=6C02345678901",
+        "@follow_up",
+        "!rating:5",
+        "!comment:skip",
+    )
+    chat(
+        nov5,
+        "je n'en veux plus EW112720413FR",
+        "31000",
+        "passer",
+        "!option:refund",
+        "oui",
+        f"voilà le suivi du retour {RETURN_NUMBER}",
+        "@receive",
+        "@refund",
+        "/suivi",
+        "merci",
+    )
+    chat(
+        nov5,
+        "cassé 6A15602676300",
+        "69003",
+        "<photo>",
+        "!photos:done",
+        "!option:exchange",
+        "@attach_label label=labels/l.pdf",
+        "@refuse motive=article_utilisé",
+    )
+    chat(nov5, "cassé 6A15602676300", "69003", "/agent", "%hand_back", "%take_over", "@close")
     return talk_log
+
+
+def _case_data(data: dict[str, str]) -> dict[str, object]:
+    return {
+        key: value.replace("_", " ") if key == "motive" else value for key, value in data.items()
+    }
 
 
 def jpeg(shade: int = 90, size: tuple[int, int] = (64, 48)) -> bytes:

@@ -1,12 +1,15 @@
 """What agents do in a customer's topic: write to the customer as the shop, and the French commands.
 
-Each command is audited (who, when, the case before and after). The customer only ever reads
+Every command is an event of a machine: the conversation's (take over, hand back, settle) or the
+case's lifecycle (decide, refuse, the supplier's agreement and label, reception, refund, shipping,
+closing). Each is audited (who, when, the case before and after). The customer only ever reads
 templates of `messages/fr/` (the agent's own words through `agent_message`), never an agent's name.
 """
 
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,45 +20,39 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.agents.card import case_card
-from bot.agents.decisions import (
-    decision_from_json,
-    instruction_values,
-    law_grants,
-    parse_amount,
-)
+from bot.agents.decisions import decision_for_agent, law_grants, parse_amount
 from bot.agents.handoff import add_to_topic
+from bot.agents.notes import NEXT_COMMAND, STATUS_WORDS
+from bot.channels.payloads import queue_replies
 from bot.conversation.cases import PARIS
 from bot.conversation.engine import ConversationEngine
-from bot.conversation.outbox import queue_replies
 from bot.storage.audit import record_audit
 from bot.storage.models import (
     AgentTopic,
     Conversation,
-    OrderLine,
     OutboxMessage,
     ReturnCase,
     ShopSettings,
 )
+from flows.case_lifecycle import CaseAnswer
 from flows.conversation_world import Reply
+from flows.tracking import check_tracking_number, normalise_tracking_number
 
 CHANNEL = "telegram"
-# The templates agents' commands send to customers (the tone test reads them all).
-CUSTOMER_TEMPLATES = (
-    "agent_message",
-    "agent_taken",
-    "agent_handed_back",
-    "agent_refused",
-    "agent_closed",
-    "instructions_exchange",
-    "instructions_keep_and_replace",
-    "instructions_refund",
-)
+# The templates agents' commands send to customers themselves (the tone test reads them all);
+# what a decision or a refusal tells the customer comes from the case's lifecycle.
+CUSTOMER_TEMPLATES = ("agent_message", "agent_taken")
 OPTION_OF = {"echange": "exchange", "garder": "keep_and_replace", "rembourser": "refund"}
+# A settled conversation stays where it is when an agent decides; any other is settled by it.
+SETTLED_STATES = ("done",)
 
 
 @dataclass(frozen=True, slots=True)
 class AgentMessage:
-    """A message an agent wrote in a topic of the agents' group."""
+    """A message an agent wrote in a topic of the agents' group.
+
+    `file_path` is a document or photo the agent sent, as stored (a return label, for instance).
+    """
 
     user_id: int
     name: str
@@ -63,6 +60,7 @@ class AgentMessage:
     message_id: int
     text: str
     has_media: bool
+    file_path: str | None = None
 
 
 @dataclass
@@ -86,7 +84,7 @@ class _Context:
     def tell_customer(self, template: str, **values: Any) -> None:
         queue_replies(
             self.session,
-            CHANNEL,
+            self.conversation.channel,
             self.conversation.chat_id,
             [Reply(template, values)],
             reference=self.case.reference if self.case else None,
@@ -100,13 +98,58 @@ class _Context:
         entity_id = self.case.reference if self.case and self.case.reference else str(self.topic.id)
         await record_audit(self.session, self.actor, action, "case", entity_id, before, after)
 
+    async def act(self, trigger: str) -> None:
+        """The conversation's agents' trigger (take over, hand back, settle)."""
+        await self.engine.act_in(
+            self.session,
+            self.conversation.channel,
+            self.conversation.chat_id,
+            trigger,
+            inbox_id=self.inbox_id,
+        )
+
+    async def case_event(
+        self, trigger: str, *, action: str | None = None, **data: Any
+    ) -> CaseAnswer | None:
+        """One event of the topic's case, audited as `action` (`agent_<trigger>` by default); the
+        agents are told when the case cannot take it now."""
+        case = self.case
+        if case is None:
+            self.tell_agents("Aucun dossier pour ce client.")
+            return None
+        before = {"status": case.status}
+        answer = await self.engine.lifecycle.advance(
+            self.session, case, trigger, now=self.now, inbox_id=self.inbox_id, **data
+        )
+        if not answer.fired:
+            status = STATUS_WORDS.get(before["status"], before["status"])
+            hint = NEXT_COMMAND.get(before["status"])
+            self.tell_agents(
+                f"Impossible maintenant : le dossier est « {_e(status)} »."
+                + (f" Possible : {_e(hint)}." if hint else "")
+            )
+            return None
+        plain = {
+            key: value if isinstance(value, bool | int | str) else str(value)
+            for key, value in data.items()
+            if key != "decision" and value is not None
+        }
+        await self.audit(action or f"agent_{trigger}", before, {"status": answer.status, **plain})
+        return answer
+
+    async def settle_conversation(self) -> None:
+        """After an agent's decision, the bot follows the case with the customer again."""
+        ours = self.case is not None and self.conversation.case_id == self.case.id
+        if ours and self.conversation.state not in SETTLED_STATES:
+            await self.act("agent_done")
+
 
 async def handle_agent_message(
     session: AsyncSession,
     engine: ConversationEngine,
     message: AgentMessage,
     *,
-    agent_chat_id: int,
+    agent_chat_id: int | str,
     now: datetime,
     inbox_id: int | None = None,
 ) -> bool:
@@ -126,7 +169,9 @@ async def handle_agent_message(
     conversation = (
         await session.execute(
             select(Conversation)
-            .where(Conversation.customer_id == topic.customer_id, Conversation.channel == CHANNEL)
+            .where(Conversation.customer_id == topic.customer_id)
+            .order_by(Conversation.updated_at.desc())
+            .limit(1)
             .with_for_update()
         )
     ).scalar_one_or_none()
@@ -136,24 +181,27 @@ async def handle_agent_message(
     context = _Context(session, engine, message, topic, conversation, case, now, inbox_id)
     command, _, argument = message.text.strip().partition(" ")
     if message.text.startswith("/"):
-        name = command[1:].split("@")[0].lower()
+        name = _plain(command[1:].split("@")[0])
         action = COMMANDS.get(name)
         if action is None:
             context.tell_agents(f"Commande inconnue : /{_e(name)}. {HELP}")
         else:
             await action(context, argument.strip())
         return True
+    if message.file_path and _awaits_label(case):
+        await _label(context, "")
+        return True
     _relay_to_customer(context, agent_chat_id)
     return True
 
 
-def _relay_to_customer(context: _Context, agent_chat_id: int) -> None:
+def _relay_to_customer(context: _Context, agent_chat_id: int | str) -> None:
     """The agent's words reach the customer as the shop's; photos and files are copied."""
     message = context.message
     if message.has_media:
         context.session.add(
             OutboxMessage(
-                channel=CHANNEL,
+                channel=context.conversation.channel,
                 chat_id=context.conversation.chat_id,
                 payload={
                     "template": "agent_message",
@@ -170,7 +218,14 @@ def _relay_to_customer(context: _Context, agent_chat_id: int) -> None:
         context.tell_customer("agent_message", text=message.text)
 
 
-# -- the commands -------------------------------------------------------------------------------
+def _awaits_label(case: ReturnCase | None) -> bool:
+    """A file an agent sends is the return label while the case awaits one."""
+    if case is None or case.label_path:
+        return False
+    return case.status == "awaiting_authorisation" and case.authorised_on is not None
+
+
+# -- the conversation's commands -----------------------------------------------------------------
 
 
 async def _take(context: _Context, _argument: str) -> None:
@@ -180,7 +235,7 @@ async def _take(context: _Context, _argument: str) -> None:
         hours = await _opening_hours(context.session)
         context.tell_customer("agent_taken", opening_hours=hours)
     else:
-        await context.engine.take_over_in(context.session, CHANNEL, context.conversation.chat_id)
+        await context.act("take_over")
     context.topic.holder = context.message.name[:200]
     context.topic.held_at = context.now
     await context.audit("agent_take", before, {"holder": context.topic.holder, "state": "handover"})
@@ -194,15 +249,17 @@ async def _give_back(context: _Context, _argument: str) -> None:
     if context.conversation.state != "handover":
         context.tell_agents("Le bot suit déjà ce client (rien à rendre).")
         return
-    context.tell_customer("agent_handed_back")
-    outcome = await context.engine.hand_back_in(
-        context.session, CHANNEL, context.conversation.chat_id
-    )
+    await context.act("hand_back")
     before = {"holder": context.topic.holder, "state": "handover"}
     context.topic.holder = None
     context.topic.pending_refusal = None
-    await context.audit("agent_give_back", before, {"holder": None, "state": outcome.state})
+    await context.audit(
+        "agent_give_back", before, {"holder": None, "state": context.conversation.state}
+    )
     context.tell_agents("↩️ Dossier rendu au bot : il reprend la conversation.")
+
+
+# -- deciding ------------------------------------------------------------------------------------
 
 
 async def _decide(context: _Context, option: str, amount: Decimal | None = None) -> None:
@@ -213,26 +270,19 @@ async def _decide(context: _Context, option: str, amount: Decimal | None = None)
             "écrivez la solution au client directement dans ce sujet."
         )
         return
-    decision = decision_from_json(case.decision)
-    line = await context.session.get(OrderLine, case.order_line_id) if case.order_line_id else None
-    price = Decimal(case.facts.get("price") or "0") * (line.quantity if line else 1)
     settings = await context.session.scalar(select(ShopSettings).limit(1))
-    values = instruction_values(
+    decision = decision_for_agent(
         option,
-        decision,
-        line.name if line else "votre article",
-        amount if amount is not None else price,
+        case.decision,
         fallback_address=settings.fallback_return_address if settings else "",
         today=context.now.astimezone(PARIS).date(),
     )
-    context.tell_customer(f"instructions_{option}", **values)
-    before = {"status": case.status, "chosen_option": case.chosen_option}
-    case.chosen_option = option
-    case.status = "accepted"
-    after: dict[str, Any] = {"status": case.status, "chosen_option": option}
-    if amount is not None:
-        after["amount"] = str(amount)
-    await context.audit(f"agent_{option}", before, after)
+    answer = await context.case_event(
+        "choose", action=f"agent_{option}", option=option, amount=amount, decision=decision
+    )
+    if answer is None:
+        return
+    await context.settle_conversation()
     context.tell_agents(
         f"✅ Solution envoyée au client : {_e(option)}" + (f" ({amount} €)" if amount else "") + "."
     )
@@ -249,7 +299,7 @@ async def _keep(context: _Context, _argument: str) -> None:
 
 
 async def _refund(context: _Context, argument: str) -> None:
-    """/rembourser MONTANT."""
+    """/rembourser MONTANT: the decision is a refund of that amount."""
     amount = parse_amount(argument)
     if amount is None:
         context.tell_agents("Indiquez le montant : /rembourser 24,90")
@@ -286,14 +336,69 @@ async def _confirm(context: _Context, _argument: str) -> None:
 
 async def _do_refuse(context: _Context, motive: str, *, against_law: bool) -> None:
     context.topic.pending_refusal = None
-    context.tell_customer("agent_refused", motive=motive)
-    before = {"status": context.case.status if context.case else None}
-    if context.case is not None:
-        context.case.status = "declined"
-    await context.audit(
-        "agent_refuse", before, {"status": "declined", "motive": motive, "against_law": against_law}
-    )
+    answer = await context.case_event("refuse", motive=motive, against_law=against_law)
+    if answer is None:
+        return
+    await context.settle_conversation()
     context.tell_agents("🚫 Refus envoyé au client.")
+
+
+# -- the return, the refund and the replacement ----------------------------------------------------
+
+
+async def _authorise(context: _Context, argument: str) -> None:
+    """/accord [RMA]: the supplier accepts the return (with its authorisation number)."""
+    answer = await context.case_event("authorise", rma=argument[:64] or None)
+    if answer is not None and answer.status == "awaiting_return":
+        context.tell_agents("✅ Accord noté : le client a reçu l'adresse de retour.")
+
+
+async def _supplier_refuses(context: _Context, argument: str) -> None:
+    """/desaccord [NOTE]: the supplier refuses the return; an agent decides what the shop does."""
+    answer = await context.case_event("supplier_refuses", note=argument or None)
+    if answer is not None:
+        context.tell_agents(
+            "Le client n'en sait rien. La loi s'applique quand même : décidez avec /echange, "
+            "/garder, /rembourser MONTANT, ou /refuser MOTIF."
+        )
+
+
+async def _label(context: _Context, _argument: str) -> None:
+    """/etiquette (with the file): the return label, sent to the customer."""
+    path = context.message.file_path
+    if not path:
+        context.tell_agents("Envoyez l'étiquette (PDF ou image) avec /etiquette en légende.")
+        return
+    answer = await context.case_event("attach_label", label=path)
+    if answer is not None:
+        context.tell_agents("🏷 Étiquette enregistrée et envoyée au client.")
+
+
+async def _received(context: _Context, _argument: str) -> None:
+    """/recu: the item has come back."""
+    await context.case_event("receive", on=context.now.astimezone(PARIS).date())
+
+
+async def _refunded(context: _Context, argument: str) -> None:
+    """/rembourse [MONTANT]: the refund is made (the amount decided, unless another is given)."""
+    amount = parse_amount(argument) if argument else None
+    if argument and amount is None:
+        context.tell_agents("Montant illisible : /rembourse 24,90 (ou /rembourse seul).")
+        return
+    await context.case_event("refund", amount=amount)
+
+
+async def _shipped(context: _Context, argument: str) -> None:
+    """/expedie SUIVI: the replacement has left, with its tracking number."""
+    number = normalise_tracking_number(argument)
+    check = check_tracking_number(number) if number else None
+    if check is None or not check.valid:
+        context.tell_agents("Indiquez un numéro de suivi valide : /expedie 6A15602676300")
+        return
+    await context.case_event("ship_replacement", tracking_number=number)
+
+
+# -- the case --------------------------------------------------------------------------------------
 
 
 async def _note(context: _Context, argument: str) -> None:
@@ -316,20 +421,15 @@ async def _card(context: _Context, _argument: str) -> None:
 
 async def _close(context: _Context, _argument: str) -> None:
     """/clore: the case is closed; the bot answers the customer again."""
-    case = context.case
-    before = {"status": case.status if case else None, "state": context.conversation.state}
-    if case is not None and case.closed_at is None:
-        case.closed_at = context.now
-        if case.status not in ("accepted", "declined"):
-            case.status = "closed"
-    context.conversation.state = "done"
-    context.conversation.misses = 0
     context.topic.holder = None
     context.topic.pending_refusal = None
-    context.tell_customer("agent_closed")
-    await context.audit(
-        "agent_close", before, {"status": case.status if case else None, "state": "done"}
-    )
+    if context.case is None:
+        await context.act("agent_done")
+        await context.audit("agent_close", None, {"state": "done"})
+    elif await context.case_event("close") is None:
+        return
+    if context.conversation.state != "done":
+        await context.act("agent_done")
     context.tell_agents("🔒 Dossier clos.")
 
 
@@ -341,12 +441,19 @@ COMMANDS: dict[str, Callable[[_Context, str], Awaitable[None]]] = {
     "rembourser": _refund,
     "refuser": _refuse,
     "confirmer": _confirm,
+    "accord": _authorise,
+    "desaccord": _supplier_refuses,
+    "etiquette": _label,
+    "recu": _received,
+    "rembourse": _refunded,
+    "expedie": _shipped,
     "note": _note,
     "dossier": _card,
     "clore": _close,
 }
 HELP = (
     "Commandes : /prendre, /rendre, /echange, /garder, /rembourser MONTANT, /refuser MOTIF, "
+    "/accord RMA, /desaccord, /etiquette (avec le fichier), /recu, /rembourse, /expedie SUIVI, "
     "/note TEXTE, /dossier, /clore."
 )
 
@@ -354,6 +461,12 @@ HELP = (
 async def _opening_hours(session: AsyncSession) -> str:
     settings = await session.scalar(select(ShopSettings).limit(1))
     return settings.opening_hours if settings else ""
+
+
+def _plain(name: str) -> str:
+    """« Remboursé » → « rembourse »: commands typed with accents or capitals still work."""
+    decomposed = unicodedata.normalize("NFKD", name.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _e(value: str) -> str:

@@ -1,9 +1,9 @@
-"""An agent's decision, said to the customer with the same templates as the bot's own decision."""
+"""An agent's decision: the case's stored decision as a value again, completed for what the agent
+chose, so that the customer reads the same templates as for the bot's own decision."""
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -12,13 +12,6 @@ from flows.facts import Deadlines, Decision
 from flows.law import WITHDRAWAL_DAYS
 
 REFUND_DAYS = WITHDRAWAL_DAYS  # L221-24: refund within 14 days when the bot had no due date
-
-
-@dataclass(frozen=True, slots=True)
-class ItemName:
-    """What the instruction templates read of the item."""
-
-    name: str
 
 
 def decision_from_json(data: dict[str, Any]) -> Decision:
@@ -48,19 +41,21 @@ def law_grants(data: dict[str, Any] | None, today: date) -> str | None:
     return None
 
 
-def instruction_values(
+def decision_for_agent(
     option: str,
-    decision: Decision,
-    item_name: str,
-    amount: Decimal,
+    data: dict[str, Any],
     *,
     fallback_address: str,
     today: date,
-) -> dict[str, Any]:
-    """The values `instructions_<option>` needs, completed where the agent goes beyond the offer."""
+) -> Decision:
+    """The case's decision, completed where the agent goes beyond the offer: an exchange the rules
+    did not offer comes back to the shop's address; a refund has its 14 days (L221-24)."""
+    decision = decision_from_json(data)
     deadlines = decision.deadlines
     if option == "exchange" and not decision.return_address:
-        decision = dataclasses.replace(decision, return_address=fallback_address)
+        decision = dataclasses.replace(
+            decision, return_address=fallback_address, item_travels_back=True, return_to="shop"
+        )
     if option == "refund" and deadlines.refund_due is None:
         due = today + timedelta(days=REFUND_DAYS)
         decision = dataclasses.replace(
@@ -68,13 +63,9 @@ def instruction_values(
         )
     if option == "refund" and decision.item_travels_back and not decision.return_address:
         decision = dataclasses.replace(decision, item_travels_back=False)
-    return {
-        "item": ItemName(item_name),
-        "amount": amount,
-        "decision": decision,
-        "new_variant": None,
-        "reason": None,
-    }
+    if option == "keep_and_replace":
+        decision = dataclasses.replace(decision, item_travels_back=False, prepaid_label=None)
+    return decision
 
 
 def parse_amount(raw: str) -> Decimal | None:

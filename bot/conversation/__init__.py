@@ -1,7 +1,7 @@
 """The conversation engine: the one way every channel (console, Telegram) runs the customer journey."""
 
+from bot.channels.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
 from bot.conversation.engine import ConversationEngine, Outcome, utc_now
-from bot.conversation.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
 
 __all__ = [
     "ChoiceIn",

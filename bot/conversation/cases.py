@@ -1,4 +1,6 @@
-"""The return case behind a conversation: created when a request starts, kept up to date each event."""
+"""The return case behind a conversation: created when a request starts; the request's facts (reason,
+item, parcel, decision) kept up to date while it is being made. Its status is its lifecycle's
+(`bot.cases`), never set here."""
 
 from __future__ import annotations
 
@@ -11,21 +13,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversation.events import PhotoIn
+from bot.channels.events import PhotoIn
 from bot.conversation.world import Looked
 from bot.storage.models import Photo, ReturnCase
-from flows.conversation_steps import Journey
+from flows.case_file import BEFORE_OFFER
+from flows.conversation_world import Answer
 from flows.facts import Decision
 
 PARIS = ZoneInfo("Europe/Paris")
-# The case's status for each state of the journey; any other state is "open".
-STATUS = {
-    "handover": "handover",
-    "cancelled": "cancelled",
-    "declined": "declined",
-    "done": "accepted",
-}
-CLOSING = frozenset({"cancelled", "declined"})
 
 
 def reference_for(case_id: int, year: int) -> str:
@@ -42,33 +37,29 @@ async def open_case(session: AsyncSession, customer_id: int, now: datetime) -> R
     return case
 
 
-def record(case: ReturnCase, journey: Journey, looked: Looked, now: datetime) -> None:
-    """Writes what the journey knows onto the case: facts, item, decision, choice, status."""
-    facts, item, parcel = journey.facts, journey.item, journey.parcel
+def record(case: ReturnCase, answer: Answer, looked: Looked) -> None:
+    """Writes what the request is about onto the case (order line, parcel, policy version, decision),
+    until the offer is settled: a case keeps what it was decided with."""
+    if case.status not in BEFORE_OFFER:
+        return
+    facts, item, parcel = answer.standing.facts, answer.item, answer.parcel
     case.reason = facts.reason
     case.seal_intact = facts.seal_intact
-    case.chosen_option = facts.option if journey.state == "done" else None
     if parcel is not None:
         case.shipment_id = looked.shipments.get(parcel.tracking_number)
     if item is not None and item.open_case is None:
         case.order_line_id = item.line_id
         case.policy_version_id = looked.policy_versions.get(item.line_id)
-    decision = journey.decision()
+    decision = answer.decision
     if decision is not None:
         case.decision = decision_json(decision)
         case.rule = decision.rule_id
-    if facts.withdrawal_confirmed_at and case.withdrawal_acknowledged_at is None:
-        case.withdrawal_acknowledged_at = datetime.fromisoformat(facts.withdrawal_confirmed_at)
     case.facts = {
         **{k: v for k, v in facts.to_json().items() if k != "offered"},
         "order": parcel.order_name if parcel and facts.owner_verified else None,
         "sku": item.sku if item else None,
         "price": str(item.price) if item else None,
     }
-    status = STATUS.get(journey.state, "open")
-    if status != case.status:
-        case.status = status
-        case.closed_at = now if status in CLOSING else None
 
 
 async def keep_photo(session: AsyncSession, case: ReturnCase, photo: PhotoIn) -> None:

@@ -2,8 +2,11 @@
 
 A channel builds a `Sender` and an event (`TextIn`, `ChoiceIn`, `PhotoIn`, `UnsupportedIn`) and calls
 `handle`. The engine loads (or creates) and locks the conversation, looks up the world, runs the
-machine, and writes the new state, the case and the replies as `OutboxMessage` rows together. The
+machine, and applies its answer as it is: the new standing, the case it opens or follows (through
+its lifecycle, `bot.cases.lifecycle`, which also does what the events call for: the agents' topic,
+reminders, the supplier's request), and the replies as `OutboxMessage` rows, all together. The
 channel sends the outbox rows; the console prints the payloads of the returned `Outcome`.
+Agents act on a conversation through `act_in` (take over, hand back, settle).
 """
 
 from __future__ import annotations
@@ -20,17 +23,20 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.cases.effects import Effects
+from bot.cases.lifecycle import Lifecycle
+from bot.channels.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
+from bot.channels.payloads import queue_replies
 from bot.conversation import cases
-from bot.conversation.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
-from bot.conversation.outbox import queue_replies
 from bot.conversation.world import UNREAD, Unread, look_up
 from bot.storage.models import SHOP_SETTINGS_ID, Conversation, Customer, ReturnCase, ShopSettings
-from flows.conversation import RESTING, hand_back, respond
-from flows.conversation_steps import Journey
-from flows.conversation_world import Facts
+from flows import events as domain
+from flows.conversation import RESTING, act, respond
+from flows.conversation_world import Answer, Facts, Standing, World
 from flows.understanding import Heard, from_choice, understand
 
 Clock = Callable[[], datetime]
+Fire = Callable[[Standing, World], Answer]
 
 
 def utc_now() -> datetime:
@@ -48,26 +54,27 @@ class Outcome:
     reference: str | None
     messages: list[dict[str, Any]] = field(default_factory=list)
     outbox_ids: list[int] = field(default_factory=list)
-
-    @property
-    def handed_over(self) -> bool:
-        """The case has just been handed to an agent (the agents' channel opens its topic)."""
-        return self.state == "handover" and self.previous_state != "handover"
+    events: tuple[domain.Event, ...] = ()
 
     @property
     def for_agent(self) -> bool:
-        """The customer wrote while an agent holds the case: the agents' channel relays it."""
-        return self.trigger == "relay"
+        """The customer wrote while an agent holds the case (the agents' topic relays it)."""
+        return any(isinstance(event, domain.Relayed) for event in self.events)
 
 
 class ConversationEngine:
     """Handles customers' events, one at a time per conversation, each in one transaction."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, clock: Clock = utc_now
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        clock: Clock = utc_now,
+        lifecycle: Lifecycle | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        self.lifecycle = lifecycle or Lifecycle(Effects(agent_chat=None))
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -114,48 +121,40 @@ class ConversationEngine:
             event,
             heard,
             inbox_id,
-            lambda j: respond(j, heard),
+            lambda standing, world: respond(standing, world, heard),
             settings=settings,
         )
 
-    async def hand_back(self, channel: str, chat_id: str) -> Outcome:
-        """An agent gives the conversation back to the bot, which goes on from the next missing step."""
+    async def act(self, channel: str, chat_id: str, trigger: str) -> Outcome:
+        """An agents' trigger (`flows.conversation.AGENTS_TRIGGERS`) in its own transaction."""
         async with self._lock(channel, chat_id), self._sessions() as session, session.begin():
-            return await self.hand_back_in(session, channel, chat_id)
+            return await self.act_in(session, channel, chat_id, trigger)
 
-    async def hand_back_in(self, session: AsyncSession, channel: str, chat_id: str) -> Outcome:
-        """`hand_back` inside the caller's transaction (an agent's command in the agents' group)."""
-
-        def give_back(journey: Journey) -> str:
-            hand_back(journey)
-            return "hand_back"
-
-        return await self._fire_in(session, channel, chat_id, give_back)
-
-    async def take_over_in(self, session: AsyncSession, channel: str, chat_id: str) -> Outcome:
-        """An agent takes the conversation (the bot goes silent), inside the caller's transaction."""
-
-        def take(journey: Journey) -> str:
-            return (
-                respond(journey, Heard(command="agent")) if journey.state != "handover" else "relay"
-            )
-
-        return await self._fire_in(session, channel, chat_id, take)
-
-    async def _fire_in(
+    async def act_in(
         self,
         session: AsyncSession,
         channel: str,
         chat_id: str,
-        fire: Callable[[Journey], str],
+        trigger: str,
+        *,
+        inbox_id: int | None = None,
     ) -> Outcome:
+        """An agent takes the conversation over, hands it back or settles it (`trigger`), inside the
+        caller's transaction (an agent's command in the agents' group)."""
         conversation = await _locked(session, channel, chat_id)
         if conversation is None:
             raise LookupError(f"no conversation {channel}:{chat_id}")
         customer = await session.get_one(Customer, conversation.customer_id)
         sender = Sender(channel, chat_id, customer.external_id, customer.first_name)
         return await self._run(
-            session, sender, conversation, customer, TextIn(""), Heard(), None, fire
+            session,
+            sender,
+            conversation,
+            customer,
+            None,
+            Heard(),
+            inbox_id,
+            lambda standing, world: act(standing, world, trigger),
         )
 
     async def _run(
@@ -164,19 +163,21 @@ class ConversationEngine:
         sender: Sender,
         conversation: Conversation,
         customer: Customer,
-        event: Event,
+        event: Event | None,
         heard: Heard,
         inbox_id: int | None,
-        fire: Callable[[Journey], str],
+        fire: Fire,
         *,
         settings: ShopSettings | Unread | None = UNREAD,
     ) -> Outcome:
         now = self._clock()
         case = await session.get(ReturnCase, conversation.case_id) if conversation.case_id else None
-        facts = Facts.from_json(conversation.context)
+        standing = Standing(
+            conversation.state, Facts.from_json(conversation.context), conversation.misses
+        )
         looked = await look_up(
             session,
-            facts=facts,
+            facts=standing.facts,
             heard=heard,
             event=event,
             case=case,
@@ -185,20 +186,18 @@ class ConversationEngine:
             now=now,
             settings=settings,
         )
-        journey = Journey(conversation.state, facts, conversation.misses, looked.world)
-        previous = conversation.state
-        trigger = fire(journey)
-        if journey.facts is not facts:  # a fresh start: a new request, a new case
-            case = None
-        if case is None and journey.state not in ("new", "cancelled"):
+        answer = fire(standing, looked.world)
+        if any(isinstance(e, domain.CaseOpened) for e in answer.events):  # a new request
             case = await cases.open_case(session, customer.id, now)
+        replies = list(answer.replies)
         if case is not None:
-            cases.record(case, journey, looked, now)
+            cases.record(case, answer, looked)
             if isinstance(event, PhotoIn):
                 await cases.keep_photo(session, case, event)
-        conversation.state = journey.state
-        conversation.misses = journey.misses
-        conversation.context = journey.facts.to_json()
+            replies += await self.lifecycle.follow(session, case, answer, now=now, inbound=event)
+        conversation.state = answer.state
+        conversation.misses = answer.standing.misses
+        conversation.context = answer.standing.facts.to_json()
         conversation.case_id = case.id if case else None
         conversation.updated_at = now
         reference = case.reference if case else None
@@ -206,20 +205,21 @@ class ConversationEngine:
             session,
             sender.channel,
             sender.chat_id,
-            journey.replies,
+            replies,
             reference=reference,
             case_id=case.id if case else None,
             inbox_id=inbox_id,
         )
         await session.flush()
         return Outcome(
-            state=journey.state,
-            previous_state=previous,
-            trigger=trigger,
+            state=answer.state,
+            previous_state=answer.previous_state,
+            trigger=answer.trigger,
             case_id=case.id if case else None,
             reference=reference,
             messages=[row.payload for row in rows],
             outbox_ids=[row.id for row in rows],
+            events=answer.events,
         )
 
     def _lock(self, channel: str, chat_id: str) -> asyncio.Lock:

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import shop_facts
-from bot.conversation.events import Event, PhotoIn
+from bot.cases.files import load_file
+from bot.channels.events import Event, PhotoIn
 from bot.photos import near_copies
 from bot.storage.models import SHOP_SETTINGS_ID, Photo, ReturnCase, ShopSettings
 from flows.conversation_world import Facts, Item, Parcel, World
@@ -48,7 +49,7 @@ async def look_up(
     *,
     facts: Facts,
     heard: Heard,
-    event: Event,
+    event: Event | None,
     case: ReturnCase | None,
     customer_id: int,
     first_name: str,
@@ -80,6 +81,7 @@ async def look_up(
         duplicate_photo=await _duplicate(session, event, customer_id),
         first_name=first_name,
         opening_hours=settings.opening_hours if settings else "",
+        case=await load_file(session, case) if case is not None else None,
     )
     return looked
 
@@ -143,7 +145,7 @@ async def _open_case(session: AsyncSession, line_id: int, case: ReturnCase | Non
     return (await session.execute(query.limit(1))).scalar_one_or_none()
 
 
-async def _duplicate(session: AsyncSession, event: Event, customer_id: int) -> bool:
+async def _duplicate(session: AsyncSession, event: Event | None, customer_id: int) -> bool:
     """Whether the photo (or a near-copy) is already in another customer's case."""
     if not isinstance(event, PhotoIn):
         return False

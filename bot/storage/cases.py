@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
@@ -29,7 +30,11 @@ class Customer(Base):
 
 
 class ReturnCase(Base):
-    """A return request about one order line, with the decision taken and its evidence."""
+    """A return request about one order line, with the decision taken, its evidence and its lifecycle.
+
+    `status` is the lifecycle machine's state (`flows.case_lifecycle`); only `bot.cases.files`
+    writes it, from the machine's answer.
+    """
 
     __tablename__ = "return_cases"
     __table_args__ = (
@@ -59,6 +64,29 @@ class ReturnCase(Base):
     rule: Mapped[str | None] = mapped_column(String(64), default=None)
     chosen_option: Mapped[str | None] = mapped_column(String(32), default=None)
     withdrawal_acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The lifecycle after the offer (see flows.case_file.CaseFile).
+    needs_authorisation: Mapped[bool] = mapped_column(default=False)
+    new_variant: Mapped[str | None] = mapped_column(String(200), default=None)
+    refund_amount: Mapped[Decimal | None] = mapped_column(default=None)
+    chosen_on: Mapped[date | None] = mapped_column(default=None)
+    rma: Mapped[str | None] = mapped_column(String(64), default=None)
+    label_path: Mapped[str | None] = mapped_column(Text, default=None)
+    authorised_on: Mapped[date | None] = mapped_column(default=None)
+    return_tracking_number: Mapped[str | None] = mapped_column(
+        String(64), default=None, index=True
+    )  # matched by the shipments import
+    return_shipped_on: Mapped[date | None] = mapped_column(default=None)
+    received_on: Mapped[date | None] = mapped_column(default=None)
+    refund_due: Mapped[date | None] = mapped_column(default=None)
+    replacement_due: Mapped[date | None] = mapped_column(default=None)
+    refunded_on: Mapped[date | None] = mapped_column(default=None)
+    replacement_tracking_number: Mapped[str | None] = mapped_column(String(64), default=None)
+    replacement_shipped_on: Mapped[date | None] = mapped_column(default=None)
+    settled_on: Mapped[date | None] = mapped_column(default=None)
+    followed_up_on: Mapped[date | None] = mapped_column(default=None)
+    rating: Mapped[int | None] = mapped_column(default=None)
+    rating_comment: Mapped[str | None] = mapped_column(Text, default=None)
+    refusal: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)

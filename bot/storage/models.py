@@ -3,6 +3,7 @@
 from bot.storage.agents import AgentTopic
 from bot.storage.base import Base
 from bot.storage.cases import Conversation, Customer, Photo, ReturnCase
+from bot.storage.jobs import ScheduledJob
 from bot.storage.messaging import AuditEntry, InboxUpdate, OutboxMessage
 from bot.storage.orders import Order, OrderLine, Shipment, shipment_lines
 from bot.storage.shop import (
@@ -29,6 +30,7 @@ __all__ = [
     "Photo",
     "Product",
     "ReturnCase",
+    "ScheduledJob",
     "Shipment",
     "ShopSettings",
     "Supplier",

@@ -35,6 +35,9 @@ class Order(Base):
     fulfilled_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     shipping_name: Mapped[str] = mapped_column(String(200), default="")
+    shipping_address1: Mapped[str] = mapped_column(String(300), default="")
+    shipping_address2: Mapped[str] = mapped_column(String(300), default="")
+    shipping_phone: Mapped[str] = mapped_column(String(64), default="")
     shipping_zip: Mapped[str] = mapped_column(String(32), default="")
     shipping_city: Mapped[str] = mapped_column(String(200), default="")
     shipping_country: Mapped[str] = mapped_column(String(8), default="")

@@ -74,6 +74,10 @@ class SupplierPolicyVersion(Base):
     replacement_available: Mapped[bool]
     returns_practical: Mapped[bool]
     return_address: Mapped[str] = mapped_column(Text)
+    # A return needs the supplier's agreement first; the request goes to `contact_email`, in `language`.
+    authorisation_required: Mapped[bool] = mapped_column(default=False)
+    contact_email: Mapped[str] = mapped_column(String(320), default="")
+    language: Mapped[str] = mapped_column(String(2), default="fr")
     changed_by: Mapped[str] = mapped_column(String(200))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     change_note: Mapped[str] = mapped_column(Text, default="")

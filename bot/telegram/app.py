@@ -2,6 +2,7 @@
 
     getUpdates / webhook ──► inbox (commit) ──► dispatcher: one lane per chat
         └─ prepare (download photos) ─► one transaction: claim the row + engine + outbox rows
+    scheduler: due jobs ─► one transaction each: claim the job + the case's event + outbox rows
     sender: one lane per chat ─► paced sends, retries ─► marked sent (group commit)
     topics: the agents' group ─► forum topic opened once per customer, relays merged, 20/min
 
@@ -22,12 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand
 
 from bot.agents.handoff import AGENTS_CHANNEL
+from bot.cases.effects import Effects
+from bot.cases.lifecycle import Lifecycle
 from bot.channels.dispatch import Dispatcher
 from bot.channels.outbox import OutboxWorker
 from bot.channels.pacing import Limits, Pacer
 from bot.channels.writes import WriteGate
 from bot.config import Settings
 from bot.conversation import ConversationEngine
+from bot.scheduler.runner import Scheduler
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade_database
 from bot.storage.models import OutboxMessage
@@ -35,7 +39,7 @@ from bot.telegram.client import POLL_TIMEOUT, ReturnBot, build_bot
 from bot.telegram.errors import is_transient
 from bot.telegram.inbox import CHANNEL, Poller
 from bot.telegram.sender import customer_sender
-from bot.telegram.staff import StaffUpdates, agents_engine, set_staff_menus
+from bot.telegram.staff import StaffUpdates, engine_call, set_staff_menus
 from bot.telegram.topics import TopicSender
 from bot.telegram.updates import TelegramUpdates
 from bot.telegram.webhook import WebhookServer, register
@@ -93,10 +97,11 @@ async def _run(
 ) -> None:
     gate = WriteGate(settings.database_url)
     sender, topics = build_senders(bot, sessions, gate, settings, tuning.limits)
-    conversation = ConversationEngine(sessions)
+    lifecycle = Lifecycle(effects(settings))
+    conversation = ConversationEngine(sessions, lifecycle=lifecycle)
     customers = TelegramUpdates(
         bot,
-        agents_engine(conversation, settings.agent_chat_id),
+        engine_call(conversation),
         photos_dir=settings.photos_dir,
         agent_chat_id=settings.agent_chat_id,
     )
@@ -116,6 +121,11 @@ async def _run(
         if any(row.channel == AGENTS_CHANNEL for row in rows):
             topics.wake()
 
+    def jobs_done() -> None:
+        sender.wake()
+        topics.wake()
+
+    scheduler = Scheduler(sessions, gate, lifecycle, on_committed=jobs_done)
     dispatcher = Dispatcher(
         sessions, gate, updates, channel=CHANNEL, transient=is_transient, on_committed=committed
     )
@@ -123,6 +133,7 @@ async def _run(
         asyncio.create_task(sender.run(), name="sender"),
         asyncio.create_task(topics.run(), name="topics"),
         asyncio.create_task(dispatcher.run(), name="dispatcher"),
+        asyncio.create_task(scheduler.run(), name="scheduler"),
     ]
     poller: Poller | None = None
     server: WebhookServer | None = None
@@ -142,6 +153,7 @@ async def _run(
         await server.close()
     if poller is not None:
         workers[-1].cancel()
+    scheduler.stop()
     await dispatcher.drain(tuning.grace)
     await sender.drain(tuning.grace)
     await topics.drain(tuning.grace)
@@ -153,6 +165,12 @@ async def _run(
     for task in done:
         if task is not stopped and not task.cancelled() and (error := task.exception()):
             raise error
+
+
+def effects(settings: Settings) -> Effects:
+    """What the shop's side does on the machines' events: its agents' group, its e-mail."""
+    chat = str(settings.agent_chat_id) if settings.agent_chat_id is not None else None
+    return Effects(agent_chat=chat)
 
 
 def build_senders(

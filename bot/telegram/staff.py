@@ -22,7 +22,6 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.admin.chat import AdminAnswer, answer_admin, is_admin_command
 from bot.agents.commands import AgentMessage, handle_agent_message
-from bot.agents.handoff import after_event
 from bot.channels.writes import WriteGate
 from bot.conversation import ConversationEngine, Event, Outcome, Sender
 from bot.importers import detect_kind, run_import
@@ -42,10 +41,16 @@ MEMBERS = frozenset(
 AGENT_MENU = (
     BotCommand("prendre", "Prendre le dossier (le bot se tait)"),
     BotCommand("rendre", "Rendre le client au bot"),
-    BotCommand("echange", "Échange"),
-    BotCommand("garder", "Le client garde l'article, un neuf part"),
-    BotCommand("rembourser", "Rembourser MONTANT"),
+    BotCommand("echange", "Décider un échange"),
+    BotCommand("garder", "Décider : le client garde l'article, un neuf part"),
+    BotCommand("rembourser", "Décider un remboursement de MONTANT"),
     BotCommand("refuser", "Refuser, avec le MOTIF lu par le client"),
+    BotCommand("accord", "Le fournisseur accepte le retour (RMA)"),
+    BotCommand("desaccord", "Le fournisseur refuse le retour"),
+    BotCommand("etiquette", "L'étiquette de retour (en légende du fichier)"),
+    BotCommand("recu", "Le colis retour est arrivé"),
+    BotCommand("rembourse", "Le remboursement est fait"),
+    BotCommand("expedie", "Le remplacement est parti : SUIVI"),
     BotCommand("note", "Note interne"),
     BotCommand("dossier", "La fiche du dossier"),
     BotCommand("clore", "Clore le dossier"),
@@ -98,14 +103,11 @@ class Ignored:
 Prepared = Reading | AgentMessage | AdminRequest | Ignored
 
 
-def agents_engine(conversation: ConversationEngine, agent_chat_id: int | None) -> Engine:
-    """The conversation engine in the update's transaction, then the agents' topic and relays."""
+def engine_call(conversation: ConversationEngine) -> Engine:
+    """The conversation engine in the update's transaction (it tells the agents' topic itself)."""
 
     async def call(session: AsyncSession, customer: Sender, event: Event, inbox_id: int) -> Outcome:
-        outcome = await conversation.handle_in(session, customer, event, inbox_id=inbox_id)
-        if agent_chat_id is not None:
-            await after_event(session, customer, event, outcome, agent_chat_id)
-        return outcome
+        return await conversation.handle_in(session, customer, event, inbox_id=inbox_id)
 
     return call
 

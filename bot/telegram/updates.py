@@ -22,7 +22,7 @@ from telegram import Bot, CallbackQuery, Chat, ChatMemberUpdated, Message, Updat
 from telegram.constants import ChatAction, ChatMemberStatus
 from telegram.error import BadRequest, TelegramError
 
-from bot.conversation.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
+from bot.channels.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
 from bot.photos import NotAnImage, store_photo
 from bot.storage.base import utcnow
 from bot.storage.models import Customer, InboxUpdate, OutboxMessage

@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from flows.conversation import MACHINE, STATES, TRANSITIONS, respond
-from flows.conversation_steps import Journey
-from flows.conversation_world import Facts, World
+from flows.conversation_world import Facts, Standing, World
 from flows.understanding import Heard
 from tests.conversation_helpers import PureChat, example_parcel
 
@@ -34,7 +33,7 @@ def test_the_happy_path_with_buttons() -> None:
     assert [r.template for r in chat.say("69003")] == ["ask_photos"]
     assert [r.template for r in chat.photo()] == ["photo_received"]
     assert [r.template for r in chat.press("photos:done")] == ["offer"]
-    assert chat.journey.facts.offered == ["option:exchange", "option:refund"]
+    assert chat.facts.offered == ["option:exchange", "option:refund"]
     assert [r.template for r in chat.press("option:exchange")] == ["instructions_exchange"]
     assert chat.state == "done"
 
@@ -45,7 +44,7 @@ def test_a_first_message_with_reason_and_tracking_number_skips_both_questions() 
     replies = chat.say("bonjour, ma commande 6A15602676300 est arrivée cassée")
 
     assert [r.template for r in replies] == ["welcome", "ask_ownership"]
-    assert chat.journey.facts.reason == "damaged"
+    assert chat.facts.reason == "damaged"
 
 
 def test_no_order_detail_before_ownership_is_proven() -> None:
@@ -56,7 +55,7 @@ def test_no_order_detail_before_ownership_is_proven() -> None:
 
     assert chat.state == "ask_ownership"
     assert [r.template for r in replies] == ["reask_ownership"]
-    assert chat.journey.item is None
+    assert chat.item is None
     assert all("item" not in reply.values for reply in replies)
 
 
@@ -71,7 +70,7 @@ def test_a_wrong_tracking_number_three_times_hands_over() -> None:
     chat.say("je ne sais pas")
 
     assert chat.state == "handover"
-    assert chat.journey.facts.handover_reasons == ["three_misses"]
+    assert chat.facts.handover_reasons == ["three_misses"]
 
 
 def test_an_unknown_tracking_number_three_times_is_flagged_as_unknown() -> None:
@@ -81,7 +80,7 @@ def test_an_unknown_tracking_number_three_times_is_flagged_as_unknown() -> None:
         chat.say("6A15602676399")
 
     assert chat.state == "handover"
-    assert chat.journey.facts.handover_reasons == ["unknown_tracking"]
+    assert chat.facts.handover_reasons == ["unknown_tracking"]
 
 
 def test_the_photo_step_answered_with_text_asks_again() -> None:
@@ -91,7 +90,7 @@ def test_the_photo_step_answered_with_text_asks_again() -> None:
 
     assert chat.state == "ask_photos"
     assert [r.template for r in replies] == ["reask_photos"]
-    assert chat.journey.facts.offered == ["later"]
+    assert chat.facts.offered == ["later"]
 
 
 def test_photos_are_optional_for_a_customer_side_reason() -> None:
@@ -102,7 +101,7 @@ def test_photos_are_optional_for_a_customer_side_reason() -> None:
     assert chat.state == "ask_photos"
     chat.press("photos:skip")
     assert chat.state == "ask_option"
-    assert chat.journey.facts.offered == ["option:keep_and_replace", "option:refund"]
+    assert chat.facts.offered == ["option:keep_and_replace", "option:refund"]
 
 
 def test_cancel_then_start_begins_afresh() -> None:
@@ -110,8 +109,8 @@ def test_cancel_then_start_begins_afresh() -> None:
 
     assert [r.template for r in chat.say("/annuler")] == ["cancelled"]
     assert [r.template for r in chat.say("/start")] == ["welcome", "ask_reason"]
-    assert chat.journey.facts.reason is None
-    assert chat.journey.facts.tracking_number is None
+    assert chat.facts.reason is None
+    assert chat.facts.tracking_number is None
 
 
 def test_start_in_the_middle_resumes_the_current_step() -> None:
@@ -128,7 +127,7 @@ def test_angry_words_hand_over_at_once() -> None:
     chat.say("si ça continue je porte plainte")
 
     assert chat.state == "handover"
-    assert chat.journey.facts.handover_reasons == ["angry_words"]
+    assert chat.facts.handover_reasons == ["angry_words"]
     assert chat.say("vous êtes là ?") == []
 
 
@@ -148,7 +147,7 @@ def test_a_photo_from_another_customers_case_hands_over_without_accusing() -> No
     chat.photo(duplicate=True)
 
     assert chat.state == "handover"
-    assert chat.journey.facts.handover_reasons == ["duplicate_photo"]
+    assert chat.facts.handover_reasons == ["duplicate_photo"]
     assert chat.said[0].values["because"] == "duplicate_photo"
 
 
@@ -175,7 +174,7 @@ def test_the_withdrawal_function_confirms_and_acknowledges() -> None:
     replies = chat.press("withdrawal:confirm")
 
     assert [r.template for r in replies] == ["withdrawal_acknowledged", "instructions_refund"]
-    assert chat.journey.facts.withdrawal_confirmed_at == "2026-10-22T09:30:00+00:00"
+    assert chat.facts.withdrawal_confirmed_at == "2026-10-22T09:30:00+00:00"
 
 
 def test_an_exchange_for_size_asks_the_new_size() -> None:
@@ -202,9 +201,9 @@ def test_a_parcel_with_several_items_asks_which_one() -> None:
     chat.say("69003")
 
     assert chat.state == "ask_item"
-    assert chat.journey.facts.offered == ["item:1", "item:2"]
+    assert chat.facts.offered == ["item:1", "item:2"]
     chat.say("le 2")
-    assert chat.journey.facts.line_id == 2
+    assert chat.facts.line_id == 2
 
 
 def test_an_old_button_gets_a_polite_answer() -> None:
@@ -237,8 +236,8 @@ def test_the_machine_is_data_with_plain_string_states() -> None:
        Heard(text="???"), Heard(choice="option:refund"), Heard(choice="later", later=True)],
 )  # fmt: skip
 def test_every_event_is_welcome_in_every_state(state: str, heard: Heard) -> None:
-    journey = Journey(state, Facts(), 0, World(NOV_5, datetime(2026, 11, 5, tzinfo=UTC)))
+    world = World(NOV_5, datetime(2026, 11, 5, tzinfo=UTC))
 
-    respond(journey, heard)
+    answer = respond(Standing(state, Facts()), world, heard)
 
-    assert journey.state in {s["name"] for s in STATES}
+    assert answer.state in {s["name"] for s in STATES}

@@ -9,7 +9,7 @@ import pytest
 from jinja2 import UndefinedError
 
 from bot.agents.commands import CUSTOMER_TEMPLATES
-from flows.conversation_steps import QUESTIONS
+from flows.conversation import STEPS as QUESTIONS
 from messages import (
     TELEGRAM_LIMIT,
     button_label,

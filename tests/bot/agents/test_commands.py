@@ -9,7 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.agents.commands import AgentMessage, handle_agent_message
-from bot.agents.handoff import AGENTS_CHANNEL, after_event
+from bot.agents.handoff import AGENTS_CHANNEL
+from bot.cases.effects import Effects
+from bot.cases.lifecycle import Lifecycle
 from bot.conversation import ConversationEngine, Sender, TextIn
 from bot.storage.models import AgentTopic, AuditEntry, Conversation, OutboxMessage, ReturnCase
 from tests.helpers import load_example_shop
@@ -25,14 +27,14 @@ class Desk:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
-        self.engine = ConversationEngine(sessions, clock=lambda: NOW)
+        self.engine = ConversationEngine(
+            sessions, clock=lambda: NOW, lifecycle=Lifecycle(Effects(agent_chat=str(GROUP)))
+        )
         self._ids = count(1)
 
     async def customer(self, text: str) -> None:
         async with self.sessions() as session, session.begin():
-            event = TextIn(text)
-            outcome = await self.engine.handle_in(session, CAMILLE, event)
-            await after_event(session, CAMILLE, event, outcome, GROUP)
+            await self.engine.handle_in(session, CAMILLE, TextIn(text))
 
     async def agent(self, text: str) -> None:
         message = AgentMessage(501, "Alex Martin", THREAD, next(self._ids), text, False)
@@ -121,7 +123,7 @@ async def test_decisions_use_the_bots_instructions_and_every_command_is_audited(
     async with sessions() as session:
         case = (await session.scalars(select(ReturnCase))).one()
         state = await session.scalar(select(Conversation.state))
-    assert (case.chosen_option, case.status) == ("exchange", "accepted")
+    assert (case.chosen_option, case.status) == ("exchange", "closed")
     assert case.closed_at is not None and state == "done"
 
 

@@ -29,5 +29,5 @@ async def test_one_topic_per_customer_a_card_each_handover_and_a_note_when_the_c
     assert "Pourquoi un conseiller : le client a demandé un conseiller" in card
     assert "garantie de conformité jusqu'au" in card and "Règle" in card
     assert "le pied est fendu" in rows[1].payload["text"]
-    assert "quitté la prise en charge (cancel)" in rows[2].payload["text"]
+    assert "Le client a annulé sa demande : le bot lui répond." in rows[2].payload["text"]
     assert {row.payload["topic_id"] for row in rows} == {topics[0].id}

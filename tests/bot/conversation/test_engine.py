@@ -105,7 +105,10 @@ async def test_a_customer_can_have_several_cases_over_time(
     assert outcome.reference == "R-2026-000002"
     async with sessions() as session:
         cases = (await session.execute(select(ReturnCase).order_by(ReturnCase.id))).scalars().all()
-    assert [(c.status, c.chosen_option) for c in cases] == [("accepted", "refund"), ("open", None)]
+    assert [(c.status, c.chosen_option) for c in cases] == [
+        ("awaiting_refund", "refund"),
+        ("open", None),
+    ]
 
 
 async def test_a_second_request_on_the_same_item_goes_to_an_agent(
@@ -147,10 +150,10 @@ async def test_an_agent_hands_the_customer_back(sessions: async_sessionmaker[Asy
     await chat.say("je veux parler à un conseiller")
     assert chat.state == "handover"
 
-    outcome = await chat.engine().hand_back("console", "camille")
+    outcome = await chat.engine().act("console", "camille", "hand_back")
 
     assert outcome.state == "ask_ownership"
-    assert [m["template"] for m in outcome.messages] == ["ask_ownership"]
+    assert [m["template"] for m in outcome.messages] == ["agent_handed_back", "ask_ownership"]
 
 
 async def test_a_customer_marked_as_blocking_the_bot_who_writes_is_reachable_again(

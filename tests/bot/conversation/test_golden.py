@@ -57,7 +57,11 @@ def _assert_the_right_ending(row: dict[str, str], case: ReturnCase, texts: list[
         assert "conseiller" in said
     else:
         first = row["options"].split("|")[0]
-        assert (case.status, case.chosen_option) == ("accepted", first)
+        if decision["item_travels_back"]:
+            awaiting = "awaiting_return"
+        else:
+            awaiting = "awaiting_refund" if first == "refund" else "awaiting_replacement"
+        assert (case.status, case.chosen_option) == (awaiting, first)
         assert case.reference is not None and case.reference in said
         if decision["item_travels_back"]:
             assert decision["return_address"].splitlines()[0] in said

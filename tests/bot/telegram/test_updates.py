@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
 from bot.channels.dispatch import Dispatcher
+from bot.channels.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
 from bot.channels.writes import WriteGate
-from bot.conversation.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
 from bot.storage.models import Customer, InboxUpdate, OutboxMessage
 from bot.telegram.errors import is_transient
 from bot.telegram.inbox import CHANNEL, Poller

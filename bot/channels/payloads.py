@@ -21,7 +21,7 @@ def payload(reply: Reply, reference: str | None) -> dict[str, Any]:
         "parse_mode": "HTML",
         "choices": [[b.id, button_label(b.label, b.values)] for b in reply.buttons],
         "photo": None,
-        "document": None,
+        "document": reply.document,
     }
 
 

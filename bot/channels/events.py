@@ -1,4 +1,4 @@
-"""What a channel hands the engine: who is writing, and what they sent."""
+"""What a channel hands the engine: who is writing, and what they sent (the reading half of a channel)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,102 @@
+"""Every actor's way into a case's lifecycle: the customer (through the conversation's answer), an
+agent's command, an import, the scheduler. Each runs in the caller's transaction and writes the
+case, the replies to the customer and the effects together.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases.effects import Effects
+from bot.cases.files import load_file, store_file
+from bot.channels.events import Event as Incoming
+from bot.channels.payloads import queue_replies
+from bot.storage.models import SHOP_SETTINGS_ID, Customer, ReturnCase, ShopSettings
+from flows import case_lifecycle
+from flows.case_lifecycle import CaseAnswer, with_request
+from flows.conversation_world import Answer, Reply
+
+PARIS = ZoneInfo("Europe/Paris")
+DEFAULT_FOLLOW_UP_DAYS = 3
+
+
+class Lifecycle:
+    """Runs a case's lifecycle and applies its answers (`effects`: what the shop's side does)."""
+
+    def __init__(self, effects: Effects) -> None:
+        self.effects = effects
+
+    async def follow(
+        self,
+        session: AsyncSession,
+        case: ReturnCase,
+        answer: Answer,
+        *,
+        now: datetime,
+        inbound: Incoming | None = None,
+    ) -> list[Reply]:
+        """The conversation's answer applied to its case; the case's replies, for the engine to send
+        after the conversation's own."""
+        file = with_request(await load_file(session, case), answer)
+        followed = case_lifecycle.follow(
+            file,
+            answer.events,
+            today=now.astimezone(PARIS).date(),
+            follow_up_after_days=await _follow_up_days(session),
+        )
+        store_file(case, followed.file, now)
+        events = [*answer.events, *followed.events]
+        await self.effects.apply(session, case, followed.file, events, now=now, inbound=inbound)
+        return list(followed.replies)
+
+    async def advance(
+        self,
+        session: AsyncSession,
+        case: ReturnCase,
+        trigger: str,
+        *,
+        now: datetime,
+        inbox_id: int | None = None,
+        **data: Any,
+    ) -> CaseAnswer:
+        """One event of the case's own (agents, imports, the scheduler); the customer is told here."""
+        file = await load_file(session, case)
+        answer = case_lifecycle.advance(
+            file,
+            trigger,
+            today=now.astimezone(PARIS).date(),
+            follow_up_after_days=await _follow_up_days(session),
+            **data,
+        )
+        if answer.fired:
+            store_file(case, answer.file, now)
+            await tell_customer(session, case, answer.replies, inbox_id=inbox_id)
+            await self.effects.apply(session, case, answer.file, answer.events, now=now)
+        return answer
+
+
+async def tell_customer(
+    session: AsyncSession, case: ReturnCase, replies: tuple[Reply, ...], *, inbox_id: int | None
+) -> None:
+    """The case's replies, to the customer's own chat (a private chat: the customer's id)."""
+    if not replies:
+        return
+    customer = await session.get_one(Customer, case.customer_id)
+    queue_replies(
+        session,
+        customer.channel,
+        customer.external_id,
+        replies,
+        reference=case.reference,
+        case_id=case.id,
+        inbox_id=inbox_id,
+    )
+
+
+async def _follow_up_days(session: AsyncSession) -> int:
+    settings = await session.get(ShopSettings, SHOP_SETTINGS_ID)
+    return settings.follow_up_after_days if settings is not None else DEFAULT_FOLLOW_UP_DAYS
