@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.mail.addresses import mailbox
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org"
 
@@ -23,15 +26,46 @@ EXPECTED: dict[str, str] = {
     "RETURNBOT_WEBHOOK_URL": "une adresse https:// publique",
     "RETURNBOT_WEBHOOK_SECRET": "1 à 256 caractères parmi A-Z, a-z, 0-9, _ et -",
     "RETURNBOT_WEBHOOK_LISTEN": "une adresse d'écoute hôte:port, par exemple 0.0.0.0:8443",
+    "RETURNBOT_SMTP_HOST": "le nom du serveur d'envoi des e-mails, sans le port, par exemple smtp.example.fr",
+    "RETURNBOT_SMTP_PORT": "un numéro de port de 1 à 65535, par exemple 587",
+    "RETURNBOT_SMTP_USERNAME": "l'identifiant du compte e-mail d'envoi",
+    "RETURNBOT_SMTP_PASSWORD": "le mot de passe du compte e-mail d'envoi",
+    "RETURNBOT_SMTP_FROM": "une adresse e-mail, par exemple retours@boutique.fr ou Ma Boutique <retours@boutique.fr>",
+    "RETURNBOT_SMTP_SECURITY": "starttls (par défaut), tls ou none",
 }
+# A variable that another one makes necessary: (needed, because of).
+_REQUIRED_WITH: dict[str, str] = {
+    "RETURNBOT_WEBHOOK_SECRET": "RETURNBOT_WEBHOOK_URL",
+    "RETURNBOT_SMTP_FROM": "RETURNBOT_SMTP_HOST",
+    "RETURNBOT_SMTP_PASSWORD": "RETURNBOT_SMTP_USERNAME",
+    "RETURNBOT_SMTP_USERNAME": "RETURNBOT_SMTP_PASSWORD",
+}
+_SECRETS = ("TELEGRAM_BOT_TOKEN", "RETURNBOT_WEBHOOK_SECRET", "RETURNBOT_SMTP_PASSWORD")
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _LISTEN = re.compile(r"^(?P<host>[^\s:]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})$")
+_HOST = re.compile(r"^[^\s/:@]+$")
+
+SmtpSecurity = Literal["starttls", "tls", "none"]
+# The usual port of each way of securing the connection.
+_SMTP_PORTS: dict[str, int] = {"starttls": 587, "tls": 465, "none": 587}
 
 
 class ConfigurationError(Exception):
     """A configuration value is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """Where and how e-mails are sent; `sender` is the From address (with its name, if given)."""
+
+    host: str
+    port: int
+    sender: str
+    security: SmtpSecurity = "starttls"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
 
 
 class Settings(BaseSettings):
@@ -50,9 +84,22 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, alias="RETURNBOT_WEBHOOK_URL")
     webhook_secret: str | None = Field(default=None, alias="RETURNBOT_WEBHOOK_SECRET")
     webhook_listen: str = Field(default="0.0.0.0:8443", alias="RETURNBOT_WEBHOOK_LISTEN")
+    smtp_host: str | None = Field(default=None, alias="RETURNBOT_SMTP_HOST")
+    smtp_port: int | None = Field(default=None, alias="RETURNBOT_SMTP_PORT")
+    smtp_username: str | None = Field(default=None, alias="RETURNBOT_SMTP_USERNAME")
+    smtp_password: str | None = Field(default=None, alias="RETURNBOT_SMTP_PASSWORD", repr=False)
+    smtp_from: str | None = Field(default=None, alias="RETURNBOT_SMTP_FROM")
+    smtp_security: SmtpSecurity = Field(default="starttls", alias="RETURNBOT_SMTP_SECURITY")
 
     @field_validator(
-        "telegram_bot_token", "database_url_raw", "webhook_url", "webhook_secret", mode="before"
+        "telegram_bot_token",
+        "database_url_raw",
+        "webhook_url",
+        "webhook_secret",
+        "smtp_host",
+        "smtp_username",
+        "smtp_from",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
@@ -60,9 +107,9 @@ class Settings(BaseSettings):
             return None
         return value.strip() if isinstance(value, str) else value
 
-    @field_validator("agent_chat_id", mode="before")
+    @field_validator("agent_chat_id", "smtp_port", "smtp_password", mode="before")
     @classmethod
-    def _blank_chat_is_unset(cls, value: Any) -> Any:
+    def _blank_value_is_unset(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
             return None
         return value
@@ -123,10 +170,44 @@ class Settings(BaseSettings):
             raise ValueError("bad listen")
         return value.strip()
 
+    @field_validator("smtp_host")
+    @classmethod
+    def _host_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _HOST.match(value):
+            raise ValueError("bad host")
+        return value
+
+    @field_validator("smtp_port")
+    @classmethod
+    def _port_range(cls, value: int | None) -> int | None:
+        if value is not None and not 0 < value < 65536:
+            raise ValueError("bad port")
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _mailbox_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if mailbox(value) is None:
+            raise ValueError("bad address")
+        return value
+
+    @field_validator("smtp_security", mode="before")
+    @classmethod
+    def _security_word(cls, value: Any) -> Any:
+        return str(value or "").strip().lower() or "starttls"
+
     @model_validator(mode="after")
-    def _webhook_needs_secret(self) -> Settings:
+    def _required_together(self) -> Settings:
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("RETURNBOT_WEBHOOK_SECRET")
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("RETURNBOT_SMTP_FROM")
+        if self.smtp_username and not self.smtp_password:
+            raise ValueError("RETURNBOT_SMTP_PASSWORD")
+        if self.smtp_password and not self.smtp_username:
+            raise ValueError("RETURNBOT_SMTP_USERNAME")
         return self
 
     @property
@@ -139,6 +220,20 @@ class Settings(BaseSettings):
     @property
     def photos_dir(self) -> Path:
         return self.data_dir / "photos"
+
+    @property
+    def smtp(self) -> SmtpSettings | None:
+        """How to send e-mails; None when `RETURNBOT_SMTP_HOST` is blank (e-mail off)."""
+        if not self.smtp_host or not self.smtp_from:
+            return None
+        return SmtpSettings(
+            host=self.smtp_host,
+            port=self.smtp_port or _SMTP_PORTS[self.smtp_security],
+            sender=self.smtp_from,
+            security=self.smtp_security,
+            username=self.smtp_username,
+            password=self.smtp_password,
+        )
 
     @property
     def webhook_host_port(self) -> tuple[str, int]:
@@ -192,14 +287,14 @@ def _describe(error: ValidationError) -> str:
         name = str(loc[0]) if loc else str(item.get("ctx", {}).get("error", ""))
         if name not in EXPECTED:
             name = str(item.get("ctx", {}).get("error", name))
-        if name == "RETURNBOT_WEBHOOK_SECRET" and not loc:
+        if name in _REQUIRED_WITH and not loc:
             lines.append(
-                "RETURNBOT_WEBHOOK_SECRET est obligatoire quand RETURNBOT_WEBHOOK_URL est défini "
+                f"{name} est obligatoire quand {_REQUIRED_WITH[name]} est défini "
                 f"(attendu : {EXPECTED[name]})"
             )
             continue
         received = item.get("input")
-        secret = name in ("TELEGRAM_BOT_TOKEN", "RETURNBOT_WEBHOOK_SECRET")
+        secret = name in _SECRETS
         shown = f" ; reçu « {received} »" if isinstance(received, str | int) and not secret else ""
         lines.append(
             f"{name} invalide (attendu : {EXPECTED.get(name, 'une valeur valide')}{shown})"

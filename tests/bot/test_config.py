@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_API_BASE_URL, ConfigurationError, load_settings
+from bot.config import DEFAULT_API_BASE_URL, ConfigurationError, SmtpSettings, load_settings
 from tests.helpers import returnbot
 
 ALL_VARIABLES = (
@@ -19,6 +19,12 @@ ALL_VARIABLES = (
     "RETURNBOT_WEBHOOK_URL",
     "RETURNBOT_WEBHOOK_SECRET",
     "RETURNBOT_WEBHOOK_LISTEN",
+    "RETURNBOT_SMTP_HOST",
+    "RETURNBOT_SMTP_PORT",
+    "RETURNBOT_SMTP_USERNAME",
+    "RETURNBOT_SMTP_PASSWORD",
+    "RETURNBOT_SMTP_FROM",
+    "RETURNBOT_SMTP_SECURITY",
 )
 
 
@@ -37,6 +43,7 @@ def test_defaults_use_sqlite_in_the_data_folder(tmp_path: Path) -> None:
     assert settings.admin_ids == ()
     assert settings.agent_chat_id is None
     assert settings.webhook_url is None
+    assert settings.smtp is None
 
 
 def test_values_are_read_and_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,6 +77,12 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("RETURNBOT_AGENT_CHAT_ID", "le-groupe"),
         ("RETURNBOT_WEBHOOK_URL", "pas une adresse"),
         ("RETURNBOT_WEBHOOK_LISTEN", "0.0.0.0:99999"),
+        ("RETURNBOT_SMTP_HOST", "smtp.example.fr:587"),
+        ("RETURNBOT_SMTP_PORT", "70000"),
+        ("RETURNBOT_SMTP_PORT", "soixante"),
+        ("RETURNBOT_SMTP_FROM", "retours chez boutique.fr"),
+        ("RETURNBOT_SMTP_FROM", "a@boutique.fr, b@boutique.fr"),
+        ("RETURNBOT_SMTP_SECURITY", "ssl"),
     ],
 )
 def test_a_bad_value_names_its_variable(
@@ -87,6 +100,56 @@ def test_webhook_needs_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RETURNBOT_WEBHOOK_SECRET", "bad secret!")
     with pytest.raises(ConfigurationError, match="RETURNBOT_WEBHOOK_SECRET"):
         load_settings()
+
+
+def test_email_settings_are_read_with_the_usual_port_of_their_security(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RETURNBOT_SMTP_HOST", " smtp.example.fr ")
+    monkeypatch.setenv("RETURNBOT_SMTP_FROM", "Ma Boutique <retours@boutique.fr>")
+    assert load_settings().smtp == SmtpSettings(
+        host="smtp.example.fr", port=587, sender="Ma Boutique <retours@boutique.fr>"
+    )
+    monkeypatch.setenv("RETURNBOT_SMTP_SECURITY", "TLS")
+    monkeypatch.setenv("RETURNBOT_SMTP_USERNAME", "retours@boutique.fr")
+    monkeypatch.setenv("RETURNBOT_SMTP_PASSWORD", " mot de passe ")
+    smtp = load_settings().smtp
+    assert smtp is not None
+    assert (smtp.security, smtp.port, smtp.username) == ("tls", 465, "retours@boutique.fr")
+    assert smtp.password == " mot de passe "
+    assert "mot de passe" not in repr(smtp)
+    monkeypatch.setenv("RETURNBOT_SMTP_PORT", "2525")
+    monkeypatch.setenv("RETURNBOT_SMTP_SECURITY", "none")
+    smtp = load_settings().smtp
+    assert smtp is not None and (smtp.security, smtp.port) == ("none", 2525)
+
+
+def test_email_needs_a_sender_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETURNBOT_SMTP_HOST", "smtp.example.fr")
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(
+        "RETURNBOT_SMTP_FROM est obligatoire quand RETURNBOT_SMTP_HOST est défini"
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ("RETURNBOT_SMTP_USERNAME", "RETURNBOT_SMTP_PASSWORD"),
+        ("RETURNBOT_SMTP_PASSWORD", "RETURNBOT_SMTP_USERNAME"),
+    ],
+)
+def test_email_credentials_go_together(
+    monkeypatch: pytest.MonkeyPatch, given: str, missing: str
+) -> None:
+    monkeypatch.setenv("RETURNBOT_SMTP_HOST", "smtp.example.fr")
+    monkeypatch.setenv("RETURNBOT_SMTP_FROM", "retours@boutique.fr")
+    monkeypatch.setenv(given, "sésame-secret")
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(f"{missing} est obligatoire quand {given} est défini")
+    assert "sésame-secret" not in str(caught.value)
 
 
 def test_secrets_are_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,3 +177,4 @@ def test_env_example_documents_every_variable_and_loads(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(text, encoding="utf-8")
     settings = load_settings()
     assert settings.telegram_bot_token is None and settings.admin_ids == ()
+    assert settings.smtp is None
