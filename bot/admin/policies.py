@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.mail.addresses import mailbox
 from bot.storage.audit import record_audit
 from bot.storage.models import ReturnCase, Supplier, SupplierPolicyVersion
 from bot.storage.policies import latest_policy
@@ -23,6 +24,9 @@ FIELD_LABELS = {
     "replacement_available": "peut expédier un remplacement",
     "returns_practical": "un retour chez lui est réaliste",
     "return_address": "adresse de retour",
+    "authorisation_required": "demande son accord (et un numéro RMA) avant chaque retour",
+    "contact_email": "adresse e-mail des demandes d'accord",
+    "language": "langue des demandes d'accord (fr ou en)",
 }
 _TRUE = {"true", "oui", "yes", "vrai", "1"}
 _FALSE = {"false", "non", "no", "faux", "0"}
@@ -96,6 +100,15 @@ def parse_field(field: str, raw: str) -> Any:
                 f"customer_side_return_paid_by attend customer ou shop (reçu « {raw} »)"
             )
         return value
+    if name == "contact_email":
+        address = mailbox(text)
+        if address is None:
+            raise PolicyError(f"contact_email attend une adresse e-mail (reçu « {raw} »)")
+        return address.addr_spec
+    if name == "language":
+        if text.lower() not in ("fr", "en"):
+            raise PolicyError(f"language attend fr ou en (reçu « {raw} »)")
+        return text.lower()
     if name == "return_address":
         if len(text) < 10:
             raise PolicyError("return_address attend une adresse complète, sur plusieurs lignes")

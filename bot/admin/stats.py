@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
@@ -35,6 +36,13 @@ class CaseStatistics:
     by_product: list[tuple[str, int]]
     by_supplier: list[tuple[str, int]]
     descriptions_to_fix: list[tuple[str, int]]
+    ratings: list[int] = field(default_factory=list)  # the follow-up's 1–5, of the period's cases
+
+    @property
+    def average_rating(self) -> Decimal | None:
+        if not self.ratings:
+            return None
+        return (Decimal(sum(self.ratings)) / len(self.ratings)).quantize(Decimal("0.1"))
 
 
 async def case_statistics(
@@ -63,7 +71,19 @@ async def case_statistics(
         suppliers[supplier or "sans fournisseur"] += 1
         if reason == "not_as_described":
             not_described[product] += 1
+    ratings = list(
+        (
+            await session.scalars(
+                select(ReturnCase.rating).where(
+                    ReturnCase.created_at >= since,
+                    ReturnCase.created_at < until,
+                    ReturnCase.rating.is_not(None),
+                )
+            )
+        ).all()
+    )
     return CaseStatistics(
+        ratings=[r for r in ratings if r is not None],
         since=since,
         until=until,
         total=len(rows),
@@ -92,6 +112,14 @@ def statistics_text(stats: CaseStatistics) -> str:
     if stats.descriptions_to_fix:
         lines += ["", "Descriptions à corriger (retours « non conforme à la description ») :"]
         lines += [f"• {product} : {count}" for product, count in stats.descriptions_to_fix]
+    if stats.average_rating is not None:
+        counts = Counter(stats.ratings)
+        spread = ", ".join(f"{score} ⭐ : {counts[score]}" for score in range(5, 0, -1))
+        average = str(stats.average_rating).replace(".", ",")
+        lines += [
+            "",
+            f"Satisfaction (suivi) : {average}/5 sur {len(stats.ratings)} avis ({spread})",
+        ]
     return "\n".join(lines)
 
 

@@ -18,6 +18,23 @@ OPTION_WORDS = {
     "keep_and_replace": "garder et renvoyer un neuf",
     "refund": "remboursement",
 }
+STATUS_WORDS = {
+    "open": "demande en cours",
+    "handover": "chez un conseiller",
+    "declined": "refusé par le bot (hors délai ou exclu)",
+    "cancelled": "annulé par le client",
+    "refused": "refusé par un conseiller",
+    "awaiting_authorisation": "en attente de l'accord du fournisseur",
+    "supplier_refused": "refusé par le fournisseur : à vous de décider",
+    "awaiting_return": "en attente du colis retour",
+    "awaiting_refund": "remboursement à faire",
+    "awaiting_replacement": "remplacement à expédier",
+    "return_in_transit": "colis retour en route",
+    "received": "retour reçu",
+    "refunded": "remboursé",
+    "replacement_shipped": "remplacement expédié",
+    "closed": "clos",
+}
 DEADLINE_WORDS = {
     "withdrawal_last_day": "fin de la rétractation (légale)",
     "customer_side_last_day": "fin du délai appliqué",
@@ -40,6 +57,7 @@ HANDOVER_WORDS = {
 }
 COMMANDS = (
     "/prendre · /rendre · /echange · /garder · /rembourser MONTANT · /refuser MOTIF · "
+    "/accord RMA · /desaccord · /etiquette · /recu · /rembourse · /expedie SUIVI · "
     "/note TEXTE · /dossier · /clore"
 )
 
@@ -75,6 +93,7 @@ async def case_card(session: AsyncSession, case: ReturnCase) -> str:
         words = [HANDOVER_WORDS.get(reason, reason) for reason in reasons]
         lines.append(f"Pourquoi un conseiller : {_e(', '.join(words))}")
     lines += _decision_lines(decision)
+    lines += _lifecycle_lines(case)
     lines += ["", f"Commandes : {COMMANDS}"]
     return "\n".join(lines)
 
@@ -107,13 +126,39 @@ def _decision_lines(decision: dict[str, Any] | None) -> list[str]:
 
 
 def _status(status: str) -> str:
-    return {
-        "handover": "chez un conseiller",
-        "accepted": "solution choisie",
-        "declined": "refusé",
-        "cancelled": "annulé",
-        "closed": "clos",
-    }.get(status, "en cours")
+    return STATUS_WORDS.get(status, "en cours")
+
+
+def _lifecycle_lines(case: ReturnCase) -> list[str]:
+    """What has happened since the choice: the option, the return, what is owed and by when."""
+    if case.chosen_option is None:
+        return []
+    option = OPTION_WORDS.get(case.chosen_option, case.chosen_option)
+    lines = [
+        "",
+        f"<b>Solution choisie</b> : {_e(option)}"
+        + (f" ({_e(case.new_variant)})" if case.new_variant else ""),
+    ]
+    if case.refund_amount is not None:
+        lines.append(f"Montant du remboursement : {euros(case.refund_amount)}")
+    if case.rma:
+        lines.append(f"Accord du fournisseur : RMA {_e(case.rma)}")
+    if case.return_tracking_number:
+        lines.append(f"Colis retour : {_e(case.return_tracking_number)}")
+    if case.received_on:
+        lines.append(f"Retour reçu le : {day(case.received_on)}")
+    if case.refund_due and case.refunded_on is None:
+        lines.append(f"• remboursement dû au plus tard : {day(case.refund_due)}")
+    if case.replacement_due and case.replacement_shipped_on is None:
+        lines.append(f"• remplacement dû au plus tard : {day(case.replacement_due)}")
+    if case.refunded_on:
+        lines.append(f"Remboursé le : {day(case.refunded_on)}")
+    if case.replacement_tracking_number:
+        lines.append(f"Remplacement expédié : {_e(case.replacement_tracking_number)}")
+    if case.rating is not None:
+        comment = f" — « {_e(case.rating_comment)} »" if case.rating_comment else ""
+        lines.append(f"Note du client : {case.rating}/5{comment}")
+    return lines
 
 
 def _e(value: str) -> str:

@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.agents.card import case_card
+from bot.agents.card import STATUS_WORDS, case_card
 from bot.agents.decisions import decision_for_agent, law_grants, parse_amount
 from bot.agents.handoff import add_to_topic
-from bot.agents.notes import NEXT_COMMAND, STATUS_WORDS
+from bot.agents.notes import NEXT_COMMAND
 from bot.channels.payloads import queue_replies
 from bot.conversation.cases import PARIS
 from bot.conversation.engine import ConversationEngine
@@ -219,10 +219,14 @@ def _relay_to_customer(context: _Context, agent_chat_id: int | str) -> None:
 
 
 def _awaits_label(case: ReturnCase | None) -> bool:
-    """A file an agent sends is the return label while the case awaits one."""
+    """A file an agent sends is the return label while the case awaits one: the supplier has agreed,
+    or the return is prepaid and the customer has no label yet."""
     if case is None or case.label_path:
         return False
-    return case.status == "awaiting_authorisation" and case.authorised_on is not None
+    if case.status == "awaiting_authorisation":
+        return case.authorised_on is not None
+    prepaid = bool(case.decision and case.decision.get("prepaid_label"))
+    return prepaid and case.status in ("awaiting_return", "return_in_transit")
 
 
 # -- the conversation's commands -----------------------------------------------------------------

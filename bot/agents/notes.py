@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from bot.agents.card import OPTION_WORDS
+from bot.agents.card import OPTION_WORDS, STATUS_WORDS
 from flows.case_file import CaseFile
 from flows.events import (
     DueDateSet,
@@ -24,23 +24,6 @@ from flows.events import (
 )
 from messages import day, euros
 
-STATUS_WORDS = {
-    "open": "demande en cours",
-    "handover": "chez un conseiller",
-    "declined": "refusé par le bot (hors délai ou exclu)",
-    "cancelled": "annulé par le client",
-    "refused": "refusé par un conseiller",
-    "awaiting_authorisation": "en attente de l'accord du fournisseur",
-    "supplier_refused": "refusé par le fournisseur : à vous de décider",
-    "awaiting_return": "en attente du colis retour",
-    "awaiting_refund": "remboursement à faire",
-    "awaiting_replacement": "remplacement à expédier",
-    "return_in_transit": "colis retour en route",
-    "received": "retour reçu",
-    "refunded": "remboursé",
-    "replacement_shipped": "remplacement expédié",
-    "closed": "clos",
-}
 DUE_WORDS = {"refund": "remboursement", "replacement": "remplacement (L217-10)"}
 # What to type once the shop has done it, for each status where something is owed.
 NEXT_COMMAND = {
@@ -72,7 +55,8 @@ def note_for(event: Event, file: CaseFile) -> str | None:
         hint = NEXT_COMMAND.get(event.after)
         return line + (f"\n→ {_e(hint)}" if hint else "")
     if isinstance(event, DueDateSet):
-        return f"🗓 {DUE_WORDS.get(event.kind, event.kind).capitalize()} dû au plus tard le {day(event.due)}."
+        what = DUE_WORDS.get(event.kind, event.kind)
+        return f"🗓 {what[:1].upper()}{what[1:]} dû au plus tard le {day(event.due)}."
     if isinstance(event, ReturnShipped):
         return f"🚚 Le client a envoyé le retour : suivi <code>{_e(event.tracking_number)}</code>."
     if isinstance(event, LabelAwaited):

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.agents.handoff import add_to_topic, queue_card, relay, topic_for, topic_of
 from bot.agents.notes import Address, note_for, reorder_task
 from bot.channels.events import Event as Incoming
+from bot.config import Settings
 from bot.mail.requests import request_authorisation
 from bot.scheduler.jobs import morning_of, schedule
 from bot.storage.models import AgentTopic, Customer, Order, OrderLine, ReturnCase, Supplier
@@ -39,6 +40,14 @@ LEFT_WORDS = {
     "withdraw": "a demandé à se rétracter",
     "agent_done": "a reçu la décision",
 }
+
+
+def effects_for(settings: Settings) -> Effects:
+    """The shop's side as its settings say: its agents' group, its e-mail."""
+    chat = str(settings.agent_chat_id) if settings.agent_chat_id is not None else None
+    return Effects(
+        agent_chat=chat, mail_from=settings.smtp.sender if settings.smtp is not None else None
+    )
 
 
 class Effects:

@@ -5,7 +5,7 @@ case, the replies to the customer and the effects together.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from bot.cases.effects import Effects
 from bot.cases.files import load_file, store_file
 from bot.channels.events import Event as Incoming
 from bot.channels.payloads import queue_replies
+from bot.storage.base import utcnow
 from bot.storage.models import SHOP_SETTINGS_ID, Customer, ReturnCase, ShopSettings
 from flows import case_lifecycle
 from flows.case_lifecycle import CaseAnswer, with_request
@@ -77,6 +78,11 @@ class Lifecycle:
             await tell_customer(session, case, answer.replies, inbox_id=inbox_id)
             await self.effects.apply(session, case, answer.file, answer.events, now=now)
         return answer
+
+    async def return_arrived(self, session: AsyncSession, case: ReturnCase, on: date) -> bool:
+        """A shipments import shows the return parcel delivered `on`: the case receives it."""
+        answer = await self.advance(session, case, "receive", now=utcnow(), on=on)
+        return answer.fired
 
 
 async def tell_customer(

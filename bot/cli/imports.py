@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from bot.cases.effects import effects_for
+from bot.cases.lifecycle import Lifecycle
 from bot.cli.french import CommandError, FrenchCommand, FrenchGroup
 from bot.config import Settings, settings_or_exit
 from bot.importers import ImportReport, run_import
@@ -94,4 +96,5 @@ async def _run(settings: Settings, kind: str, data: bytes, strict: bool) -> Impo
                 data,
                 strict=strict,
                 progress=lambda n: progress.advance(task, n),
+                on_return=Lifecycle(effects_for(settings)).return_arrived,
             )

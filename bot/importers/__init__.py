@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.importers.orders import Progress, import_orders
 from bot.importers.report import KIND_LABELS, FileRejected, ImportReport, RowError
-from bot.importers.shipments import import_shipments
+from bot.importers.shipments import ReturnArrived, import_shipments
 from bot.importers.source import detect_kind
 from bot.importers.suppliers import import_suppliers
 
@@ -18,6 +18,7 @@ __all__ = [
     "KINDS",
     "FileRejected",
     "ImportReport",
+    "ReturnArrived",
     "RowError",
     "detect_kind",
     "run_import",
@@ -32,9 +33,13 @@ async def run_import(
     strict: bool = False,
     actor: str = "import",
     progress: Progress | None = None,
+    on_return: ReturnArrived | None = None,
 ) -> ImportReport:
-    """Imports a file in one transaction: the good rows, or nothing with `strict` when a row is bad."""
-    importer = _importer(kind, actor, progress)
+    """Imports a file in one transaction: the good rows, or nothing with `strict` when a row is bad.
+
+    `on_return` takes the return parcels a shipments file shows delivered (the cases' lifecycle).
+    """
+    importer = _importer(kind, actor, progress, on_return)
     async with sessions() as session:
         try:
             report = await importer(session, data)
@@ -52,14 +57,16 @@ async def run_import(
 
 
 def _importer(
-    kind: str, actor: str, progress: Progress | None
+    kind: str, actor: str, progress: Progress | None, on_return: ReturnArrived | None
 ) -> Callable[[AsyncSession, bytes], Awaitable[ImportReport]]:
     if kind == "suppliers":
         return lambda session, data: import_suppliers(session, data, actor=actor)
     if kind == "orders":
         return lambda session, data: import_orders(session, data, progress=progress)
     if kind == "shipments":
-        return lambda session, data: import_shipments(session, data, progress=progress)
+        return lambda session, data: import_shipments(
+            session, data, progress=progress, on_return=on_return
+        )
     raise ValueError(f"unknown import kind {kind!r}")
 
 

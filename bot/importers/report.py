@@ -29,6 +29,7 @@ class ImportReport:
     file_error: str | None = None
     strict: bool = False
     committed: bool = False
+    returns_received: list[str] = field(default_factory=list)  # cases whose return was delivered
 
     @property
     def ok(self) -> bool:
@@ -55,6 +56,11 @@ class ImportReport:
             f"Import des {label} : {self.created} créé(s), {self.updated} mis à jour, "
             f"{self.unchanged} inchangé(s), {len(self.rejected)} ligne(s) rejetée(s)."
         ]
+        if self.returns_received:
+            out.append(
+                f"Retours arrivés : {len(self.returns_received)} "
+                f"({', '.join(self.returns_received)}) ; les clients en sont informés."
+            )
         out += [f"  ligne {error.line} : {error.reason}" for error in self.rejected]
         if self.rejected and not self.committed:
             out.append("Mode strict : rien n'a été importé. Corrigez le fichier et recommencez.")

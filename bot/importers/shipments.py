@@ -1,8 +1,14 @@
-"""`returnbot import shipments`: `order,tracking_number,carrier,shipped_at,delivered_at,skus`."""
+"""`returnbot import shipments`: `order,tracking_number,carrier,shipped_at,delivered_at,skus`.
+
+A row whose tracking number is a customer's return parcel is no shipment of the order: once it
+shows a delivery date, the case's return is received (`ReturnArrived`, run in the import's
+transaction); it is not stored as a parcel the customer could claim as received.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,10 +19,12 @@ from bot.importers import values
 from bot.importers.orders import Progress
 from bot.importers.report import ImportReport
 from bot.importers.source import CsvRow, CsvTable, chunks, decode
-from bot.storage.models import Order, OrderLine, Shipment, shipment_lines
+from bot.storage.models import Order, OrderLine, ReturnCase, Shipment, shipment_lines
 from flows.tracking import normalise_tracking_number
 
 REQUIRED = frozenset({"order", "tracking_number"})
+# A return parcel delivered: the case's lifecycle takes it (True when the case moved on).
+ReturnArrived = Callable[[AsyncSession, ReturnCase, date], Awaitable[bool]]
 _SKU_SEPARATORS = re.compile(r"[|;,\s]+")
 
 
@@ -32,9 +40,14 @@ class _ParsedShipment:
 
 
 async def import_shipments(
-    session: AsyncSession, data: bytes, *, progress: Progress | None = None
+    session: AsyncSession,
+    data: bytes,
+    *,
+    progress: Progress | None = None,
+    on_return: ReturnArrived | None = None,
 ) -> ImportReport:
-    """Creates or updates shipments by tracking number; the caller commits or rolls back."""
+    """Creates or updates shipments by tracking number, and marks the returns that arrived; the
+    caller commits or rolls back."""
     report = ImportReport("shipments")
     table = CsvTable(decode(data), REQUIRED, "un fichier d'expéditions (order,tracking_number,…)")
     parsed: list[_ParsedShipment] = []
@@ -53,11 +66,43 @@ async def import_shipments(
             continue
         seen[shipment.tracking_number] = row.line
         parsed.append(shipment)
+    returns = await _return_cases(session, [s.tracking_number for s in parsed])
+    parsed = [s for s in parsed if not await _a_return(session, s, returns, on_return, report)]
     orders = await _orders_with_lines(session, {s.order_name for s in parsed})
     existing = await _existing_shipments(session, [s.tracking_number for s in parsed])
     for shipment in parsed:
         await _write(session, shipment, orders, existing, report)
     return report
+
+
+async def _return_cases(session: AsyncSession, numbers: list[str]) -> dict[str, ReturnCase]:
+    found: dict[str, ReturnCase] = {}
+    for chunk in chunks(numbers):
+        result = await session.execute(
+            select(ReturnCase).where(ReturnCase.return_tracking_number.in_(chunk))
+        )
+        found.update({case.return_tracking_number or "": case for case in result.scalars()})
+    return found
+
+
+async def _a_return(
+    session: AsyncSession,
+    parsed: _ParsedShipment,
+    returns: dict[str, ReturnCase],
+    on_return: ReturnArrived | None,
+    report: ImportReport,
+) -> bool:
+    """Whether the row is a customer's return parcel (handled here, whatever its state)."""
+    case = returns.get(parsed.tracking_number)
+    if case is None:
+        return False
+    if parsed.delivered_at is None or on_return is None:
+        report.unchanged += 1
+    elif await on_return(session, case, parsed.delivered_at):
+        report.returns_received.append(case.reference or str(case.id))
+    else:
+        report.unchanged += 1  # received already: importing the file again changes nothing
+    return True
 
 
 def _parse_row(row: CsvRow, report: ImportReport) -> _ParsedShipment | None:

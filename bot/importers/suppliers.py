@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.importers.report import FileRejected, ImportReport
 from bot.importers.source import decode
+from bot.mail.addresses import mailbox
 from bot.storage.audit import record_audit
 from bot.storage.models import (
     CATEGORIES,
@@ -31,7 +32,11 @@ POLICY_FIELDS = (
     "replacement_available",
     "returns_practical",
     "return_address",
+    "authorisation_required",
+    "contact_email",
+    "language",
 )
+LANGUAGES = ("fr", "en")
 _SHOP_DEFAULTS: dict[str, Any] = {
     "currency": "EUR",
     "timezone": "Europe/Paris",
@@ -171,6 +176,14 @@ def _supplier_values(raw: dict[str, Any]) -> dict[str, Any]:
     }
     if values["customer_side_return_paid_by"] not in ("customer", "shop"):
         raise _Invalid("customer_side_return_paid_by doit valoir « customer » ou « shop »")
+    # Optional: the supplier's agreement before a return, and where and how to ask for it.
+    values["authorisation_required"] = (
+        _bool(raw, "authorisation_required") if "authorisation_required" in raw else False
+    )
+    values["contact_email"] = _email(raw, "contact_email") if "contact_email" in raw else ""
+    values["language"] = _text(raw, "language").lower() if "language" in raw else "fr"
+    if values["language"] not in LANGUAGES:
+        raise _Invalid("language doit valoir « fr » ou « en » (la langue des demandes d'accord)")
     return values
 
 
@@ -251,6 +264,18 @@ def _text(raw: dict[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _Invalid(f"{key} manquant ou vide (texte attendu)")
     return value.strip()
+
+
+def _email(raw: dict[str, Any], key: str) -> str:
+    value = raw.get(key)
+    if isinstance(value, str) and not value.strip():
+        return ""
+    address = mailbox(value) if isinstance(value, str) else None
+    if address is None:
+        raise _Invalid(
+            f"{key} doit être une adresse e-mail, par exemple retours@exemple.com (reçu {value!r})"
+        )
+    return address.addr_spec
 
 
 def _int(raw: dict[str, Any], key: str) -> int:

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import html
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.agents.handoff import ALBUM_LIMIT, add_to_topic
+from bot.agents.handoff import ALBUM_LIMIT, add_to_topic, topic_for
+from bot.channels.outbox import ABANDONED, FailureHook
+from bot.channels.writes import WriteGate
+from bot.mail.delivery import CHANNEL as EMAIL_CHANNEL
 from bot.storage.models import (
     AgentTopic,
     Customer,
@@ -28,8 +32,10 @@ from bot.storage.models import (
 from flows.case_file import CaseFile
 from messages import supplier_text
 
-EMAIL_CHANNEL = "email"
+PARIS = ZoneInfo("Europe/Paris")
 LANGUAGES = ("fr", "en")
+# The failures of one e-mail the topic hears of: the first, a few more, and giving up.
+REPORTED_ATTEMPTS = frozenset({1, 5, 20})
 
 
 async def request_authorisation(
@@ -135,6 +141,49 @@ async def _values(
         "tracking_number": file.tracking_number or "",
         "delivered_on": shipment.delivered_at if shipment is not None else None,
     }
+
+
+def failure_reporter(
+    sessions: async_sessionmaker[AsyncSession], gate: WriteGate, agent_chat: str | None
+) -> FailureHook:
+    """Tells the case's topic when a request e-mail could not go: it is tried again (a few notes,
+    not one per try), or refused for good, and then its text is in the topic to forward by hand."""
+
+    async def report(row: OutboxMessage) -> None:
+        abandoned = (row.last_error or "").startswith(ABANDONED)
+        if row.case_id is None or agent_chat is None:
+            return
+        if not abandoned and row.attempts not in REPORTED_ATTEMPTS:
+            return
+        error = (row.last_error or "").removeprefix(ABANDONED)
+        to = str(row.payload.get("to") or row.chat_id)
+        if abandoned:
+            text = (
+                f"⚠️ L'e-mail de demande d'accord à {_e(to)} a été refusé ({_e(error)}) et ne sera "
+                "pas renvoyé. Transmettez la demande vous-même :\n"
+                f"<b>Objet</b> : {_e(str(row.payload.get('subject') or ''))}\n"
+                f"<pre>{_e(str(row.payload.get('text') or ''))}</pre>\n"
+                "puis /accord RMA ou /desaccord selon la réponse."
+            )
+        else:
+            when = (
+                row.next_attempt_at.astimezone(PARIS).strftime("%H:%M")
+                if row.next_attempt_at
+                else "bientôt"
+            )
+            text = (
+                f"⚠️ L'e-mail de demande d'accord à {_e(to)} n'est pas encore parti ({_e(error)}) ; "
+                f"nouvel essai automatique vers {when} (essai n° {row.attempts}). Rien n'est perdu."
+            )
+        async with gate.turn(), sessions.begin() as session:
+            case = await session.get(ReturnCase, row.case_id)
+            if case is None:
+                return
+            customer = await session.get_one(Customer, case.customer_id)
+            topic, _new = await topic_for(session, customer, case, agent_chat)
+            add_to_topic(session, topic, {"kind": "note", "text": text}, case.id)
+
+    return report
 
 
 def _note(session: AsyncSession, topic: AgentTopic | None, case: ReturnCase, text: str) -> None:

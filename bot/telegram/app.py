@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand
 
 from bot.agents.handoff import AGENTS_CHANNEL
-from bot.cases.effects import Effects
+from bot.cases.effects import effects_for
 from bot.cases.lifecycle import Lifecycle
 from bot.channels.dispatch import Dispatcher
 from bot.channels.outbox import OutboxWorker
@@ -31,6 +31,8 @@ from bot.channels.pacing import Limits, Pacer
 from bot.channels.writes import WriteGate
 from bot.config import Settings
 from bot.conversation import ConversationEngine
+from bot.mail.delivery import email_sender
+from bot.mail.requests import failure_reporter
 from bot.scheduler.runner import Scheduler
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade_database
@@ -97,7 +99,7 @@ async def _run(
 ) -> None:
     gate = WriteGate(settings.database_url)
     sender, topics = build_senders(bot, sessions, gate, settings, tuning.limits)
-    lifecycle = Lifecycle(effects(settings))
+    lifecycle = Lifecycle(effects_for(settings))
     conversation = ConversationEngine(sessions, lifecycle=lifecycle)
     customers = TelegramUpdates(
         bot,
@@ -116,14 +118,30 @@ async def _run(
         data_dir=settings.data_dir,
     )
 
+    mail = (
+        email_sender(
+            settings.smtp,
+            sessions,
+            gate,
+            data_dir=settings.data_dir,
+            on_failure=failure_reporter(sessions, gate, _agent_chat(settings)),
+        )
+        if settings.smtp is not None
+        else None
+    )
+
     def committed(rows: Sequence[OutboxMessage]) -> None:
         sender.offer(rows)
+        if mail is not None:
+            mail.offer(rows)
         if any(row.channel == AGENTS_CHANNEL for row in rows):
             topics.wake()
 
     def jobs_done() -> None:
         sender.wake()
         topics.wake()
+        if mail is not None:
+            mail.wake()
 
     scheduler = Scheduler(sessions, gate, lifecycle, on_committed=jobs_done)
     dispatcher = Dispatcher(
@@ -134,6 +152,7 @@ async def _run(
         asyncio.create_task(topics.run(), name="topics"),
         asyncio.create_task(dispatcher.run(), name="dispatcher"),
         asyncio.create_task(scheduler.run(), name="scheduler"),
+        *([asyncio.create_task(mail.run(), name="mail")] if mail is not None else []),
     ]
     poller: Poller | None = None
     server: WebhookServer | None = None
@@ -157,6 +176,8 @@ async def _run(
     await dispatcher.drain(tuning.grace)
     await sender.drain(tuning.grace)
     await topics.drain(tuning.grace)
+    if mail is not None:
+        await mail.drain(tuning.grace)
     for task in [*workers, stopped]:
         task.cancel()
     await asyncio.gather(*workers, stopped, return_exceptions=True)
@@ -167,10 +188,8 @@ async def _run(
             raise error
 
 
-def effects(settings: Settings) -> Effects:
-    """What the shop's side does on the machines' events: its agents' group, its e-mail."""
-    chat = str(settings.agent_chat_id) if settings.agent_chat_id is not None else None
-    return Effects(agent_chat=chat)
+def _agent_chat(settings: Settings) -> str | None:
+    return str(settings.agent_chat_id) if settings.agent_chat_id is not None else None
 
 
 def build_senders(

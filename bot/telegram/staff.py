@@ -244,7 +244,13 @@ class StaffUpdates:
             )
             return AdminRequest(chat_id, user.id, report=report)
         async with self._gate.turn():  # the import is its own transaction (safe to run again)
-            result = await run_import(self._sessions, kind, data, actor=f"admin:{user.id}")
+            result = await run_import(
+                self._sessions,
+                kind,
+                data,
+                actor=f"admin:{user.id}",
+                on_return=self._engine.lifecycle.return_arrived,
+            )
         return AdminRequest(chat_id, user.id, report=html.escape("\n".join(result.lines())))
 
     def _answer_admin(
