@@ -53,6 +53,7 @@ COMMANDS = (
     BotCommand("start", "Commencer ou reprendre une demande de retour"),
     BotCommand("annuler", "Annuler la demande en cours"),
     BotCommand("agent", "Parler à un conseiller"),
+    BotCommand("suivi", "Où en est mon retour ?"),
     BotCommand("aide", "Comment ça marche"),
     BotCommand("retractation", "Renoncer au contrat ici (droit de rétractation)"),
 )
@@ -130,13 +131,6 @@ async def _run(
         else None
     )
 
-    def committed(rows: Sequence[OutboxMessage]) -> None:
-        sender.offer(rows)
-        if mail is not None:
-            mail.offer(rows)
-        if any(row.channel == AGENTS_CHANNEL for row in rows):
-            topics.wake()
-
     def jobs_done() -> None:
         sender.wake()
         topics.wake()
@@ -144,6 +138,15 @@ async def _run(
             mail.wake()
 
     scheduler = Scheduler(sessions, gate, lifecycle, on_committed=jobs_done)
+
+    def committed(rows: Sequence[OutboxMessage]) -> None:
+        sender.offer(rows)
+        if mail is not None:
+            mail.offer(rows)
+        if any(row.channel == AGENTS_CHANNEL for row in rows):
+            topics.wake()
+        scheduler.wake()  # a job due at once (a follow-up after 0 days) goes now, not at the next look
+
     dispatcher = Dispatcher(
         sessions, gate, updates, channel=CHANNEL, transient=is_transient, on_committed=committed
     )

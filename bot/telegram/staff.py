@@ -33,6 +33,7 @@ from bot.telegram.updates import MAX_DOWNLOAD, Engine, Reading, TelegramUpdates,
 log = logging.getLogger(__name__)
 
 MEMBERSHIP_TTL = 60.0  # seconds a getChatMember answer is trusted
+LABELS = "labels"  # where the files agents send are kept, under the data folder
 MEMBERS = frozenset(
     {ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
 )
@@ -219,7 +220,37 @@ class StaffUpdates:
             message_id=message.message_id,
             text=message.text or message.caption or "",
             has_media=message.text is None,
+            file_path=await self._agent_file(message) if thread is not None else None,
         )
+
+    async def _agent_file(self, message: Message) -> str | None:
+        """A PDF or an image an agent sends in a topic, kept under the data folder (it may be the
+        case's return label, sent on to the customer)."""
+        document, photos = message.document, message.photo
+        if document is not None:
+            kind = (document.mime_type or "").lower()
+            name = (document.file_name or "").lower()
+            if not (kind == "application/pdf" or name.endswith(".pdf") or _is_image(kind, name)):
+                return None
+            file_id, size = document.file_id, document.file_size
+            suffix = Path(name).suffix or (".pdf" if kind == "application/pdf" else ".jpg")
+        elif photos:
+            file_id, size, suffix = photos[-1].file_id, photos[-1].file_size, ".jpg"
+        else:
+            return None
+        if size is not None and size > MAX_DOWNLOAD:
+            return None
+        try:
+            file = await self._bot.get_file(file_id)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as error:  # still copied to the customer as it is
+            log.warning("could not download an agent's file: %s", error)
+            return None
+        folder = self._data_dir / LABELS
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{hashlib.sha256(data).hexdigest()}{suffix[:8]}"
+        path.write_bytes(data)
+        return str(path)
 
     # -- admins ------------------------------------------------------------------------------------
 

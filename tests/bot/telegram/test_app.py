@@ -56,6 +56,7 @@ async def test_the_bot_sets_its_french_menu_polls_and_stops_cleanly(
         "start",
         "annuler",
         "agent",
+        "suivi",
         "aide",
         "retractation",
     ]
