@@ -200,6 +200,8 @@ class _Lifecycle:
         amount = self.data.get("amount") or (self.file.full_price if option == "refund" else None)
         self._change(
             decision=self.data.get("decision") or self.file.decision,  # an agent's may differ
+            # A supplier who refused is not asked again: the shop takes the return on itself.
+            needs_authorisation=self.file.needs_authorisation and self.state != "supplier_refused",
             option=option,
             new_variant=self.data.get("new_variant"),
             amount=amount,
@@ -390,13 +392,12 @@ def advance(
 ) -> CaseAnswer:
     """Runs one event of the case's lifecycle: an agent's command, an import, the scheduler."""
     model = _Lifecycle(file, today, follow_up_after_days, data)
-    fired = _fire(model, trigger)
-    if not fired:
-        model.emit(NotPossible(trigger, file.status))
-    elif model.state != file.status:
+    if not _fire(model, trigger):  # what a transition's preparation noted is not kept
+        return CaseAnswer(trigger, file, False, (), (NotPossible(trigger, file.status),))
+    if model.state != file.status:
         model.emit(StatusChanged(file.status, model.state, trigger))
     final = model.file.changed(status=model.state)
-    return CaseAnswer(trigger, final, fired, tuple(model.replies), tuple(model.events))
+    return CaseAnswer(trigger, final, True, tuple(model.replies), tuple(model.events))
 
 
 # The case's event for each of the conversation's (the customer's side of the lifecycle).

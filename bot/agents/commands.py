@@ -280,6 +280,7 @@ async def _decide(context: _Context, option: str, amount: Decimal | None = None)
         case.decision,
         fallback_address=settings.fallback_return_address if settings else "",
         today=context.now.astimezone(PARIS).date(),
+        to_shop=case.status == "supplier_refused",
     )
     answer = await context.case_event(
         "choose", action=f"agent_{option}", option=option, amount=amount, decision=decision

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flows.facts import Deadlines, Decision
+from flows.facts import Deadlines, Decision, Party
 from flows.law import WITHDRAWAL_DAYS
 
 REFUND_DAYS = WITHDRAWAL_DAYS  # L221-24: refund within 14 days when the bot had no due date
@@ -47,10 +47,17 @@ def decision_for_agent(
     *,
     fallback_address: str,
     today: date,
+    to_shop: bool = False,
 ) -> Decision:
     """The case's decision, completed where the agent goes beyond the offer: an exchange the rules
-    did not offer comes back to the shop's address; a refund has its 14 days (L221-24)."""
+    did not offer comes back to the shop's address; a refund has its 14 days (L221-24). `to_shop`:
+    the supplier refused the return, so the item comes back to the shop."""
     decision = decision_from_json(data)
+    if to_shop and decision.item_travels_back:
+        label: Party | None = "shop" if decision.prepaid_label else None
+        decision = dataclasses.replace(
+            decision, return_address=fallback_address, return_to="shop", prepaid_label=label
+        )
     deadlines = decision.deadlines
     if option == "exchange" and not decision.return_address:
         decision = dataclasses.replace(

@@ -30,7 +30,9 @@ def reference_for(case_id: int, year: int) -> str:
 
 async def open_case(session: AsyncSession, customer_id: int, now: datetime) -> ReturnCase:
     """A new case with its reference (the reference needs the row's id, hence the flush)."""
-    case = ReturnCase(customer_id=customer_id, status="open", facts={})
+    case = ReturnCase(
+        customer_id=customer_id, facts={}, created_at=now
+    )  # its lifecycle starts "open"
     session.add(case)
     await session.flush()
     case.reference = reference_for(case.id, now.astimezone(PARIS).year)

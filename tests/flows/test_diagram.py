@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flows import case_lifecycle
 from flows.conversation import STATES
-from flows.diagram import mermaid, readme_block, with_diagram
+from flows.diagram import LIFECYCLE, mermaid, readme_block, with_diagram
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -30,3 +31,14 @@ def test_rewriting_the_readme_only_touches_the_block_between_the_markers() -> No
     assert rewritten.startswith("avant\n<!-- parcours:debut -->\n```mermaid\nstateDiagram-v2")
     assert rewritten.endswith("```\n<!-- parcours:fin -->\naprès\n")
     assert readme_block(rewritten) == mermaid()
+
+
+def test_the_readme_diagram_of_the_case_after_the_offer_is_its_machine() -> None:
+    block = readme_block(README.read_text(encoding="utf-8"), LIFECYCLE)
+
+    assert block is not None, "no Mermaid diagram between the dossier markers of README.md"
+    assert block == mermaid(LIFECYCLE), (
+        "the lifecycle changed: run `python -m flows.diagram README.md`"
+    )
+    for state in case_lifecycle.STATES:
+        assert f" {state['name']}" in block
