@@ -18,6 +18,7 @@ from bot.channels.payloads import queue_replies
 from bot.storage.base import utcnow
 from bot.storage.models import SHOP_SETTINGS_ID, Customer, ReturnCase, ShopSettings
 from flows import case_lifecycle
+from flows.case_file import CaseFile
 from flows.case_lifecycle import CaseAnswer, with_request
 from flows.conversation_world import Answer, Reply
 
@@ -39,10 +40,11 @@ class Lifecycle:
         *,
         now: datetime,
         inbound: Incoming | None = None,
+        file: CaseFile | None = None,
     ) -> list[Reply]:
-        """The conversation's answer applied to its case; the case's replies, for the engine to send
-        after the conversation's own."""
-        file = with_request(await load_file(session, case), answer)
+        """The conversation's answer applied to its case (`file`: the case as the event began, when
+        the caller has read it); the case's replies, for the engine to send after its own."""
+        file = with_request(file or await load_file(session, case), answer)
         followed = case_lifecycle.follow(
             file,
             answer.events,

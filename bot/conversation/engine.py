@@ -187,14 +187,18 @@ class ConversationEngine:
             settings=settings,
         )
         answer = fire(standing, looked.world)
+        file = looked.world.case
         if any(isinstance(e, domain.CaseOpened) for e in answer.events):  # a new request
             case = await cases.open_case(session, customer.id, now)
+            file = None
         replies = list(answer.replies)
         if case is not None:
             cases.record(case, answer, looked)
             if isinstance(event, PhotoIn):
                 await cases.keep_photo(session, case, event)
-            replies += await self.lifecycle.follow(session, case, answer, now=now, inbound=event)
+            replies += await self.lifecycle.follow(
+                session, case, answer, now=now, inbound=event, file=file
+            )
         conversation.state = answer.state
         conversation.misses = answer.standing.misses
         conversation.context = answer.standing.facts.to_json()
