@@ -23,7 +23,7 @@ from telegram.constants import ChatAction, ChatMemberStatus
 from telegram.error import BadRequest, TelegramError
 
 from bot.conversation.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
-from bot.photos import NotAnImage, store_photo
+from bot.photos import NotAnImage, TooLarge, store_photo
 from bot.storage.base import utcnow
 from bot.storage.models import Customer, InboxUpdate, OutboxMessage
 from bot.telegram.inbox import CHANNEL
@@ -33,6 +33,7 @@ from messages import render
 log = logging.getLogger(__name__)
 
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
+DECODES = 2  # images decoded at once (each may take up to ~100 MB while it is)
 UNSUPPORTED = (
     "sticker", "voice", "video", "video_note", "audio", "animation", "location", "venue",
     "contact", "poll", "dice", "game", "story",
@@ -67,6 +68,7 @@ class TelegramUpdates:
         self._engine = engine
         self._photos_dir = photos_dir
         self._agent_chat_id = agent_chat_id
+        self._decodes = asyncio.Semaphore(DECODES)
 
     async def prepare(self, row: InboxUpdate) -> Reading:
         return await self.read(Update.de_json(row.payload, self._bot))
@@ -155,7 +157,11 @@ class TelegramUpdates:
             return UnsupportedIn("too_big")
         data = bytes(await file.download_as_bytearray())
         try:
-            stored = await asyncio.to_thread(store_photo, data, self._photos_dir)
+            async with self._decodes:
+                stored = await asyncio.to_thread(store_photo, data, self._photos_dir)
+        except TooLarge as error:
+            log.info("image refused: %s", error)
+            return UnsupportedIn("too_big")
         except NotAnImage:
             return UnsupportedIn("not_an_image")
         return PhotoIn(

@@ -23,6 +23,7 @@ from bot.telegram.errors import is_transient
 from bot.telegram.inbox import CHANNEL, Poller
 from bot.telegram.updates import TelegramUpdates
 from tests.bot.telegram.fake_bot_api import FakeBotApi, eventually
+from tests.helpers import blank_png
 
 AGENTS = -1001234
 
@@ -243,3 +244,12 @@ async def _blocked(sessions: async_sessionmaker[AsyncSession], external_id: str)
     async with sessions() as session:
         customer = await session.scalar(select(Customer).where(Customer.external_id == external_id))
     return customer is not None and customer.blocked_at is not None
+
+
+async def test_an_image_bomb_is_refused_as_too_big_without_being_decoded(channel: Channel) -> None:
+    bomb = blank_png(20000, 20000)  # 400 megapixels in a few hundred KiB
+    channel.api.send_document(20, bomb, file_name="photo.png", mime_type="image/png")
+    channel.api.send_document(20, blank_png(8000, 8000), file_name="b.png", mime_type="image/png")
+    await channel.settle()
+    assert channel.events(20) == [UnsupportedIn("too_big"), UnsupportedIn("too_big")]
+    assert not channel.photos.exists() or not list(channel.photos.iterdir())
