@@ -233,3 +233,13 @@ async def test_only_members_act_as_agents_and_only_admins_administer(
     assert "policy_change" in audits and not any(a.startswith("agent_") for a in audits)
     assert topic is not None and topic.holder is None
     assert await bot_process.stop() == 0
+
+
+async def test_a_topic_is_opened_without_the_direction_overrides_of_the_customer_name(
+    api: FakeBotApi, bot_process: BotProcess, database_url: str
+) -> None:
+    await started(api, bot_process, database_url)
+    api.send_text(4343, "je veux parler à un conseiller", first_name="\u202eellimaC")
+    thread = await the_topic(api)
+    assert api.topics(GROUP)[thread].endswith(" · ellimaC")
+    assert await bot_process.stop() == 0
