@@ -29,7 +29,14 @@ from bot.importers import detect_kind, run_import
 from bot.storage.base import utcnow
 from bot.storage.models import InboxUpdate, OutboxMessage
 from bot.telegram.inbox import CHANNEL
-from bot.telegram.updates import MAX_DOWNLOAD, Engine, Reading, TelegramUpdates, _is_image
+from bot.telegram.updates import (
+    MAX_DOWNLOAD,
+    Engine,
+    Reading,
+    TelegramUpdates,
+    _is_image,
+    without_nul,
+)
 
 log = logging.getLogger(__name__)
 
@@ -212,10 +219,10 @@ class StaffUpdates:
         thread = message.message_thread_id if message.is_topic_message else None
         return AgentMessage(
             user_id=user.id,
-            name=user.full_name,
+            name=without_nul(user.full_name),
             thread_id=thread,
             message_id=message.message_id,
-            text=message.text or message.caption or "",
+            text=without_nul(message.text or message.caption or ""),
             has_media=message.text is None,
         )
 
@@ -226,7 +233,7 @@ class StaffUpdates:
         assert user is not None
         chat_id = str(message.chat_id)
         if message.text and is_admin_command(message.text):
-            return AdminRequest(chat_id, user.id, text=message.text)
+            return AdminRequest(chat_id, user.id, text=without_nul(message.text))
         document = message.document
         if document is None or _is_image(document.mime_type, document.file_name):
             return None

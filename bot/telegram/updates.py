@@ -122,9 +122,9 @@ class TelegramUpdates:
     async def _read_message(self, message: Message) -> list[Event]:
         events: list[Event] = []
         if message.text:
-            return [TextIn(message.text)]
+            return [TextIn(without_nul(message.text))]
         if message.caption:
-            events.append(TextIn(message.caption))
+            events.append(TextIn(without_nul(message.caption)))
         if message.photo:
             largest = message.photo[-1]
             events.append(await self._image(message.chat_id, largest.file_id, largest.file_size))
@@ -206,9 +206,14 @@ def _customer(user: User, chat: Chat | None) -> Sender:
         channel=CHANNEL,
         chat_id=str(chat.id if chat is not None else user.id),
         external_id=str(user.id),
-        first_name=user.first_name or "",
-        username=user.username or "",
+        first_name=without_nul(user.first_name or ""),
+        username=without_nul(user.username or ""),
     )
+
+
+def without_nul(text: str) -> str:
+    """PostgreSQL's text cannot hold U+0000: a name or a message with one would never be stored."""
+    return text.replace("\x00", "")
 
 
 def _blocked(member: ChatMemberUpdated) -> bool | None:
