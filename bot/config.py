@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org"
 
@@ -27,6 +28,7 @@ EXPECTED: dict[str, str] = {
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_PASSWORD = re.compile(r"(://[^/@:]*:)[^/]*@")  # user:password@ in a database URL
 _LISTEN = re.compile(r"^(?P<host>[^\s:]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})$")
 
 
@@ -87,7 +89,12 @@ class Settings(BaseSettings):
     def _database_scheme(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        return async_database_url(value)
+        url = async_database_url(value)
+        try:
+            make_url(url).port  # noqa: B018 (a port that is not a number raises here, not at start)
+        except ValueError:
+            raise ValueError("bad database url") from None
+        return url
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -199,6 +206,8 @@ def _describe(error: ValidationError) -> str:
             )
             continue
         received = item.get("input")
+        if name == "DATABASE_URL" and isinstance(received, str):
+            received = _PASSWORD.sub(r"\1***@", received)
         secret = name in ("TELEGRAM_BOT_TOKEN", "RETURNBOT_WEBHOOK_SECRET")
         shown = f" ; reçu « {received} »" if isinstance(received, str | int) and not secret else ""
         lines.append(
