@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -61,11 +62,12 @@ def store_photo(data: bytes, photos_dir: Path) -> StoredPhoto:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise NotAnImage(str(error)) from None
     sha256 = hashlib.sha256(data).hexdigest()
-    photos_dir.mkdir(parents=True, exist_ok=True)
+    photos_dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # customers' photos: ours alone
     path = photos_dir / f"{sha256}.{EXTENSIONS.get(image_format, 'img')}"
     if not path.exists():
         partial = path.with_suffix(".part")
-        partial.write_bytes(data)
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+            out.write(data)
         partial.replace(path)
     return StoredPhoto(sha256=sha256, path=path, perceptual_hash=fingerprint)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,9 @@ def test_a_large_photo_is_hashed_from_a_reduced_decode(tmp_path: Path) -> None:
         capture_output=True, text=True, check=True, cwd=ROOT,
     )  # fmt: skip
     assert int(grown.stdout) < 30, f"peak memory grew by {grown.stdout.strip()} MB"
+
+
+def test_photos_are_readable_by_the_bot_alone(tmp_path: Path) -> None:
+    stored = store_photo(jpeg(), tmp_path / "photos")
+    assert stat.S_IMODE(stored.path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(stored.path.stat().st_mode) == 0o600
