@@ -24,6 +24,7 @@ EXPECTED: dict[str, str] = {
     "RETURNBOT_WEBHOOK_URL": "une adresse https:// publique",
     "RETURNBOT_WEBHOOK_SECRET": "1 à 256 caractères parmi A-Z, a-z, 0-9, _ et -",
     "RETURNBOT_WEBHOOK_LISTEN": "une adresse d'écoute hôte:port, par exemple 0.0.0.0:8443",
+    "RETURNBOT_WEBHOOK_BEHIND_PROXY": "oui ou non (1/0, true/false)",
 }
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -52,6 +53,7 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, alias="RETURNBOT_WEBHOOK_URL")
     webhook_secret: str | None = Field(default=None, alias="RETURNBOT_WEBHOOK_SECRET")
     webhook_listen: str = Field(default="0.0.0.0:8443", alias="RETURNBOT_WEBHOOK_LISTEN")
+    webhook_behind_proxy: bool = Field(default=False, alias="RETURNBOT_WEBHOOK_BEHIND_PROXY")
 
     @field_validator(
         "telegram_bot_token", "database_url_raw", "webhook_url", "webhook_secret", mode="before"
@@ -67,6 +69,14 @@ class Settings(BaseSettings):
     def _blank_chat_is_unset(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("webhook_behind_proxy", mode="before")
+    @classmethod
+    def _yes_no(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip().lower()
+            return {"": False, "oui": True, "non": False}.get(text, text)
         return value
 
     @field_validator("telegram_bot_token")

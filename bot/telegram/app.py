@@ -127,7 +127,13 @@ async def _run(
     poller: Poller | None = None
     server: WebhookServer | None = None
     if settings.webhook_url and settings.webhook_secret:
-        server = WebhookServer(sessions, gate, settings.webhook_secret, dispatcher.wake)
+        server = WebhookServer(
+            sessions,
+            gate,
+            settings.webhook_secret,
+            dispatcher.wake,
+            behind_proxy=settings.webhook_behind_proxy,
+        )
         server.listen(*settings.webhook_host_port)
         await register(bot, settings.webhook_url, settings.webhook_secret)
     else:

@@ -37,6 +37,8 @@ class WebhookServer:
         gate: WriteGate,
         secret: str,
         on_recorded: Callable[[], None],
+        *,
+        behind_proxy: bool = False,
     ) -> None:
         app = Application(
             [
@@ -52,7 +54,8 @@ class WebhookServer:
                 )
             ]
         )
-        self._server = HTTPServer(app, max_body_size=MAX_BODY, xheaders=True)
+        # X-Real-Ip and X-Forwarded-For are anyone's to write: trusted only behind one's own proxy.
+        self._server = HTTPServer(app, max_body_size=MAX_BODY, xheaders=behind_proxy)
 
     def listen(self, host: str, port: int) -> None:
         self._server.listen(port, address=host or None)

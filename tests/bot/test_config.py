@@ -19,6 +19,7 @@ ALL_VARIABLES = (
     "RETURNBOT_WEBHOOK_URL",
     "RETURNBOT_WEBHOOK_SECRET",
     "RETURNBOT_WEBHOOK_LISTEN",
+    "RETURNBOT_WEBHOOK_BEHIND_PROXY",
 )
 
 
@@ -126,3 +127,11 @@ def test_an_invalid_database_url_is_shown_without_its_password(url: str) -> None
     assert "DATABASE_URL invalide" in str(error.value) and "shop:***@" in str(error.value)
     result = returnbot("run", env={"DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": "1:abc"})
     assert result.returncode == 2 and "s3cr" not in result.stderr + result.stdout
+
+
+def test_proxy_headers_are_trusted_only_when_the_shop_says_so() -> None:
+    assert load_settings().webhook_behind_proxy is False
+    assert load_settings(RETURNBOT_WEBHOOK_BEHIND_PROXY="").webhook_behind_proxy is False
+    assert load_settings(RETURNBOT_WEBHOOK_BEHIND_PROXY="oui").webhook_behind_proxy is True
+    with pytest.raises(ConfigurationError, match="RETURNBOT_WEBHOOK_BEHIND_PROXY invalide"):
+        load_settings(RETURNBOT_WEBHOOK_BEHIND_PROXY="peut-être")

@@ -18,8 +18,8 @@ from tests.bot.telegram.running import BotProcess, free_port
 SECRET = "le-secret_de-la-boutique"
 
 
-def _post(url: str, update: dict[str, object] | str, secret: str | None) -> int:
-    headers = {"Content-Type": "application/json"}
+def _post(url: str, update: dict[str, object] | str, secret: str | None, **extra: str) -> int:
+    headers = {"Content-Type": "application/json", **extra}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     body = update if isinstance(update, str) else json.dumps(update)
@@ -61,7 +61,7 @@ async def test_webhook_with_the_right_secret_serves_and_a_wrong_one_is_refused(
 
     forged = {"update_id": 999_001, "message": {"message_id": 1, "date": 0, "chat": {"id": 9, "type": "private"}, "from": {"id": 9, "is_bot": False, "first_name": "X"}, "text": "/start"}}  # fmt: skip
     assert await asyncio.to_thread(_post, url, forged, "pas-le-bon") == 403
-    assert await asyncio.to_thread(_post, url, forged, None) == 403
+    assert await asyncio.to_thread(_post, url, forged, None, **{"X-Real-Ip": "203.0.113.9"}) == 403
     assert await asyncio.to_thread(_post, url, "pas du JSON", SECRET) == 400
     await asyncio.sleep(0.5)
     async with open_database(database_url) as sessions, sessions() as session:
@@ -70,6 +70,8 @@ async def test_webhook_with_the_right_secret_serves_and_a_wrong_one_is_refused(
     assert api.sent(9) == []
     assert api.calls("getUpdates") == [] and api.calls("deleteWebhook") == []
     assert await bot_process.stop() == 0
+    assert "203.0.113.9" not in bot_process.log(), "X-Real-Ip is not trusted by default"
+    assert "without the right secret from 127.0.0.1" in bot_process.log()
 
 
 async def test_updates_that_cannot_be_read_are_answered_200_and_set_aside(
