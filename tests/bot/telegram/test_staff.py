@@ -243,3 +243,14 @@ async def test_a_topic_is_opened_without_the_direction_overrides_of_the_customer
     thread = await the_topic(api)
     assert api.topics(GROUP)[thread].endswith(" · ellimaC")
     assert await bot_process.stop() == 0
+
+
+async def test_a_toml_nested_too_deep_for_the_parser_gets_an_answer(
+    api: FakeBotApi, bot_process: BotProcess, database_url: str
+) -> None:
+    await started(api, bot_process, database_url)
+    deep = b"[shop]\nmargin = " + b"[" * 5000 + b"]" * 5000 + b"\n"
+    api.send_document(ADMIN, deep, file_name="suppliers.toml", mime_type="application/toml")
+    answer = (await replies(api, ADMIN, 1))[-1]
+    assert "suppliers.toml" in answer.text
+    assert await bot_process.stop() == 0
