@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, CallbackQuery, Chat, ChatMemberUpdated, Message, Update, User
 from telegram.constants import ChatAction, ChatMemberStatus
@@ -33,6 +33,7 @@ from messages import render
 log = logging.getLogger(__name__)
 
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
+LATER_MESSAGES = 200  # looked at after a tapped keyboard: beyond, the keyboard is too old
 DECODES = 2  # images decoded at once (each may take up to ~100 MB while it is)
 UNSUPPORTED = (
     "sticker", "voice", "video", "video_note", "audio", "animation", "location", "venue",
@@ -232,12 +233,40 @@ def _is_image(mime_type: str | None, file_name: str | None) -> bool:
 
 
 async def _resolve(session: AsyncSession, tap: Tap, chat_id: str) -> str | None:
-    """The choice id a tap stands for, if the button really was sent to this chat."""
+    """The choice id a tap stands for, if the button really was sent to this chat and still
+    answers the question in course: an old keyboard's « Remboursement » must not answer today's
+    offer for another item (the same question asked again, « C'est tout » after each photo, does)."""
     row = await session.get(OutboxMessage, tap.outbox_id)
     if row is None or row.channel != CHANNEL or row.chat_id != chat_id:
         return None
     choices = choices_of(row.payload)
-    return choices[tap.index][0] if tap.index < len(choices) else None
+    if tap.index >= len(choices):
+        return None
+    latest = await _latest_keyboard(session, chat_id, row.id)
+    if latest is not None and _question(latest) != _question(row):
+        return None
+    return choices[tap.index][0]
+
+
+async def _latest_keyboard(session: AsyncSession, chat_id: str, after: int) -> OutboxMessage | None:
+    """The last message with buttons sent to the chat after the one `after` (None: it is the last)."""
+    later = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel == CHANNEL,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.id > after,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(LATER_MESSAGES)
+    )
+    rows = later.all()
+    keyboards = (row for row in rows if choices_of(row.payload))
+    return next(keyboards, rows[-1] if len(rows) == LATER_MESSAGES else None)
+
+
+def _question(row: OutboxMessage) -> tuple[object, ...]:
+    return (row.case_id, row.payload.get("template"), choices_of(row.payload))
 
 
 async def _set_blocked(session: AsyncSession, external_id: str, blocked: bool) -> None:

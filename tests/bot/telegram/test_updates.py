@@ -253,3 +253,43 @@ async def test_an_image_bomb_is_refused_as_too_big_without_being_decoded(channel
     await channel.settle()
     assert channel.events(20) == [UnsupportedIn("too_big"), UnsupportedIn("too_big")]
     assert not channel.photos.exists() or not list(channel.photos.iterdir())
+
+
+async def _questions(
+    channel: Channel, chat: int, *payloads: tuple[int | None, str, list[list[str]]]
+) -> list[OutboxMessage]:
+    """Messages with buttons sent to `chat`: (case, template, choices) each."""
+    async with channel.sessions.begin() as session:
+        rows = [
+            OutboxMessage(
+                channel="telegram",
+                chat_id=str(chat),
+                case_id=case,
+                payload={"template": template, "text": "?", "choices": choices},
+            )
+            for case, template, choices in payloads
+        ]
+        session.add_all(rows)
+    return rows
+
+
+async def test_an_old_keyboard_does_not_answer_a_later_question(channel: Channel) -> None:
+    offer = [["option:exchange", "Échange"], ["option:refund", "Remboursement"]]
+    first, _later = await _questions(channel, 21, (None, "offer", offer), (None, "ask_reason", [["reason:damaged", "Cassé"]]))  # fmt: skip
+    channel.api.press(21, f"c:{first.id}:1")
+    await channel.settle()
+    assert channel.events(21) == []
+    await channel.after_commit("answerCallbackQuery")
+    assert channel.api.calls("answerCallbackQuery")[0][1]["text"] == (
+        "Ce bouton ne correspond plus à la question en cours."
+    )
+
+
+async def test_the_same_question_asked_again_can_be_answered_on_any_of_its_copies(
+    channel: Channel,
+) -> None:
+    done = [["photos_done", "C'est tout"]]
+    first, _second = await _questions(channel, 22, (None, "photo_received", done), (None, "photo_received", done))  # fmt: skip
+    channel.api.press(22, f"c:{first.id}:0")
+    await channel.settle()
+    assert channel.events(22) == [ChoiceIn("photos_done")]
