@@ -29,6 +29,7 @@ from bot.channels.writes import WriteGate, with_retries
 from bot.storage.base import utcnow
 from bot.storage.models import AgentTopic, OutboxMessage
 from bot.telegram.errors import is_permanent, retry_after_seconds
+from bot.telegram.splitting import split_html
 
 log = logging.getLogger(__name__)
 
@@ -193,13 +194,14 @@ class TopicSender:
         text = "\n".join(str(row.payload.get("text") or "") for row in batch)
         if payload.get("kind") == "relay":
             text = f"{_header(payload)}\n{text}"
-        await self._bot.send_message(
-            int(chat_id),
-            text or "…",
-            message_thread_id=thread,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=_NO_PREVIEW,
-        )
+        for piece in split_html(text) or ["…"]:  # a long message in several, none lost
+            await self._bot.send_message(
+                int(chat_id),
+                piece,
+                message_thread_id=thread,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=_NO_PREVIEW,
+            )
 
     def _read(self, value: str) -> bytes | None:
         path = Path(value)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import html
 import itertools
 import json
 import random
+import re
 import threading
 import time
 import urllib.request
@@ -41,6 +43,7 @@ SEND_METHODS = frozenset(
     {"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "sendMediaGroup"}
 )
 MAX_DOWNLOAD = 20 * 1024 * 1024
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 
 
 @dataclass
@@ -530,6 +533,14 @@ def _post_json(hook: dict[str, Any], update: dict[str, Any]) -> int:
         return 0
 
 
+def _visible_length(params: dict[str, Any], key: str = "text") -> int:
+    """What Telegram counts of a text: its UTF-16 units once the HTML is parsed."""
+    text = str(params.get(key) or "")
+    if params.get("parse_mode") == "HTML":
+        text = html.unescape(re.sub(r"<[^>]*>", "", text))
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _user(user_id: int, first_name: str) -> dict[str, Any]:
     return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "fr"}
 
@@ -619,11 +630,15 @@ class _ApiHandler(RequestHandler):
     def _sendMessage(self, params: dict[str, Any], upload: bytes | None) -> Any:
         if not str(params.get("text", "")).strip():
             return 400, _error(400, "Bad Request: message text is empty")
+        if _visible_length(params) > TEXT_LIMIT:
+            return 400, _error(400, "Bad Request: message is too long")
         return self._message(
             self.api.record_send("sendMessage", params, None), {"text": params["text"]}
         )
 
     def _sendPhoto(self, params: dict[str, Any], upload: bytes | None) -> Any:
+        if _visible_length(params, "caption") > CAPTION_LIMIT:
+            return 400, _error(400, "Bad Request: message caption is too long")
         sent = self.api.record_send("sendPhoto", params, upload)
         photo = [
             {"file_id": f"sent{sent.message_id}", "file_unique_id": "s", "width": 1, "height": 1}

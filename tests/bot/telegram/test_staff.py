@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from pathlib import Path
 
 from PIL import Image
@@ -253,4 +255,35 @@ async def test_a_toml_nested_too_deep_for_the_parser_gets_an_answer(
     api.send_document(ADMIN, deep, file_name="suppliers.toml", mime_type="application/toml")
     answer = (await replies(api, ADMIN, 1))[-1]
     assert "suppliers.toml" in answer.text
+    assert await bot_process.stop() == 0
+
+
+def _visible(sent: list[Sent]) -> str:
+    return html.unescape("".join(re.sub(r"<[^>]*>", "", s.text) for s in sent))
+
+
+async def test_long_texts_arrive_whole_both_ways_and_the_agent_hears_of_what_was_not_delivered(
+    api: FakeBotApi, bot_process: BotProcess, database_url: str
+) -> None:
+    await started(api, bot_process, database_url)
+    api.send_text(CAMILLE, "je veux parler à un conseiller")
+    thread = await the_topic(api)
+    opened = len(await sent_into(api, thread, 1))
+    await all_sent(database_url, CAMILLE)
+    replied = len(api.sent(CAMILLE))
+
+    api.send_text(CAMILLE, "<" * 4096)  # the most Telegram lets a customer write, escaped ×4
+    await eventually(lambda: _visible(api.in_topic(GROUP, thread)[opened:]).count("<") == 4096)
+
+    api.send_in_topic(GROUP, thread, AGENT, "&" * 4000 + " fin")
+    await eventually(lambda: _visible(api.sent(CAMILLE)[replied:]) == "&" * 4000 + " fin")
+
+    api.block(CAMILLE)
+    api.send_in_topic(GROUP, thread, AGENT, "Vous êtes toujours là ?")
+    await eventually(
+        lambda: any(
+            "n'a pas pu être remis" in s.text and "Vous êtes toujours là ?" in s.text
+            for s in api.in_topic(GROUP, thread)
+        )
+    )
     assert await bot_process.stop() == 0
