@@ -182,6 +182,24 @@ class StaffUpdates:
                     return request
         return await self._customers.read(update)
 
+    async def gave_up(self, row: InboxUpdate, error: Exception) -> Prepared:
+        """A download that kept failing: an admin is asked to send the file again, a customer
+        the photo (only these two download anything)."""
+        message = Update.de_json(row.payload, self._bot).message
+        user = message.from_user if message is not None else None
+        document = message.document if message is not None else None
+        if (
+            message is not None
+            and user is not None
+            and document is not None
+            and user.id in self._admin_ids
+            and message.chat.type == Chat.PRIVATE
+            and not _is_image(document.mime_type, document.file_name)
+        ):
+            report = "Je n'ai pas pu télécharger ce fichier : renvoyez-le, s'il vous plaît."
+            return AdminRequest(str(message.chat_id), user.id, report=report)
+        return await self._customers.gave_up(row, error)
+
     async def handle(self, session: AsyncSession, row: InboxUpdate, prepared: Prepared) -> None:
         if isinstance(prepared, Reading):
             await self._customers.handle(session, row, prepared)

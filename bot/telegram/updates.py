@@ -18,7 +18,17 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, CallbackQuery, Chat, ChatMemberUpdated, Message, Update, User
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Chat,
+    ChatMemberUpdated,
+    Document,
+    Message,
+    PhotoSize,
+    Update,
+    User,
+)
 from telegram.constants import ChatAction, ChatMemberStatus
 from telegram.error import BadRequest, TelegramError
 
@@ -74,7 +84,11 @@ class TelegramUpdates:
     async def prepare(self, row: InboxUpdate) -> Reading:
         return await self.read(Update.de_json(row.payload, self._bot))
 
-    async def read(self, update: Update) -> Reading:
+    async def gave_up(self, row: InboxUpdate, error: Exception) -> Reading:
+        """The photo could not be downloaded for minutes: the customer is asked to send it again."""
+        return await self.read(Update.de_json(row.payload, self._bot), downloads=False)
+
+    async def read(self, update: Update, *, downloads: bool = True) -> Reading:
         reading = Reading()
         chat = update.effective_chat
         if update.edited_message is not None or update.edited_channel_post is not None:
@@ -90,7 +104,7 @@ class TelegramUpdates:
             )
         elif update.message is not None and update.message.from_user is not None:
             reading.customer = _customer(update.message.from_user, update.message.chat)
-            reading.events = await self._read_message(update.message)
+            reading.events = await self._read_message(update.message, downloads)
         return reading
 
     async def handle(self, session: AsyncSession, row: InboxUpdate, reading: Reading) -> None:
@@ -120,23 +134,24 @@ class TelegramUpdates:
 
     # -- reading ----------------------------------------------------------------------------------
 
-    async def _read_message(self, message: Message) -> list[Event]:
+    async def _read_message(self, message: Message, downloads: bool) -> list[Event]:
         events: list[Event] = []
         if message.text:
             return [TextIn(without_nul(message.text))]
         if message.caption:
             events.append(TextIn(without_nul(message.caption)))
-        if message.photo:
-            largest = message.photo[-1]
-            events.append(await self._image(message.chat_id, largest.file_id, largest.file_size))
-        elif message.document is not None:
-            document = message.document
-            if _is_image(document.mime_type, document.file_name):
-                events.append(
-                    await self._image(message.chat_id, document.file_id, document.file_size)
-                )
-            else:
-                events.append(UnsupportedIn("document"))
+        image: PhotoSize | Document | None = message.photo[-1] if message.photo else None
+        document = message.document
+        if document is not None and _is_image(document.mime_type, document.file_name):
+            image = document
+        if image is not None:
+            events.append(
+                await self._image(message.chat_id, image.file_id, image.file_size)
+                if downloads
+                else UnsupportedIn("lost")
+            )
+        elif document is not None:
+            events.append(UnsupportedIn("document"))
         else:
             kind = next((k for k in UNSUPPORTED if getattr(message, k, None)), None)
             if kind is not None:

@@ -121,6 +121,7 @@ class FakeBotApi:
         self._random = random.Random(self.faults.seed)
         self.fault_log: list[int] = []  # the status of each fault injected
         self.webhook_statuses: list[int] = []  # the bot's answer to each webhook call
+        self.downloads_broken = False  # file downloads answer 502 (Telegram's file servers down)
         self._state = _State()
         self._lock = threading.Lock()
         self._update_ids = itertools.count(1000)
@@ -752,6 +753,10 @@ class _FileHandler(RequestHandler):
         if token != self.api.token or stored is None:
             self.set_status(404)
             self.finish("not found")
+            return
+        if self.api.downloads_broken:
+            self.set_status(502)
+            self.finish("<html><body>502 Bad Gateway</body></html>")
             return
         self.set_header("Content-Type", "application/octet-stream")
         self.finish(stored.content)

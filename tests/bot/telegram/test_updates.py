@@ -26,6 +26,7 @@ from tests.bot.telegram.fake_bot_api import FakeBotApi, eventually
 from tests.helpers import blank_png
 
 AGENTS = -1001234
+PATIENCE = 3.0  # seconds a download is tried again (minutes in the bot)
 
 
 @dataclass
@@ -74,7 +75,9 @@ async def channel(
     engine = Recorder()
     gate = WriteGate(database_url)
     handler = TelegramUpdates(bot, engine, photos_dir=tmp_path / "photos", agent_chat_id=AGENTS)
-    dispatcher = Dispatcher(sessions, gate, handler, channel=CHANNEL, transient=is_transient)
+    dispatcher = Dispatcher(
+        sessions, gate, handler, channel=CHANNEL, transient=is_transient, patience=PATIENCE
+    )
     poller = Poller(bot, sessions, gate, dispatcher.wake, timeout=1)
     tasks = [asyncio.create_task(dispatcher.run()), asyncio.create_task(poller.run())]
     original = api.push_update
@@ -293,3 +296,22 @@ async def test_the_same_question_asked_again_can_be_answered_on_any_of_its_copie
     channel.api.press(22, f"c:{first.id}:0")
     await channel.settle()
     assert channel.events(22) == [ChoiceIn("photos_done")]
+
+
+async def test_a_photo_that_cannot_be_downloaded_for_a_while_arrives_once_it_can(
+    channel: Channel,
+) -> None:
+    channel.api.downloads_broken = True
+    channel.api.send_photo(23, _png("teal"))
+    await eventually(lambda: len(channel.api.calls("getFile")) >= 2)  # tried, and tried again
+    channel.api.downloads_broken = False
+    await channel.settle()
+    (photo,) = channel.events(23)
+    assert isinstance(photo, PhotoIn)
+
+
+async def test_a_photo_that_cannot_be_downloaded_at_all_is_asked_again(channel: Channel) -> None:
+    channel.api.downloads_broken = True
+    channel.api.send_photo(24, _png("navy"), caption="la voici")
+    await channel.settle()
+    assert channel.events(24) == [TextIn("la voici"), UnsupportedIn("lost")]
