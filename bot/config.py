@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from bot.mail.addresses import mailbox
 
@@ -32,6 +33,7 @@ EXPECTED: dict[str, str] = {
     "RETURNBOT_SMTP_PASSWORD": "le mot de passe du compte e-mail d'envoi",
     "RETURNBOT_SMTP_FROM": "une adresse e-mail, par exemple retours@boutique.fr ou Ma Boutique <retours@boutique.fr>",
     "RETURNBOT_SMTP_SECURITY": "starttls (par défaut), tls ou none",
+    "RETURNBOT_WEBHOOK_BEHIND_PROXY": "oui ou non (1/0, true/false)",
 }
 # A variable that another one makes necessary: (needed, because of).
 _REQUIRED_WITH: dict[str, str] = {
@@ -44,6 +46,7 @@ _SECRETS = ("TELEGRAM_BOT_TOKEN", "RETURNBOT_WEBHOOK_SECRET", "RETURNBOT_SMTP_PA
 
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_PASSWORD = re.compile(r"(://[^/@:]*:)[^/]*@")  # user:password@ in a database URL
 _LISTEN = re.compile(r"^(?P<host>[^\s:]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})$")
 _HOST = re.compile(r"^[^\s/:@]+$")
 
@@ -90,6 +93,7 @@ class Settings(BaseSettings):
     smtp_password: str | None = Field(default=None, alias="RETURNBOT_SMTP_PASSWORD", repr=False)
     smtp_from: str | None = Field(default=None, alias="RETURNBOT_SMTP_FROM")
     smtp_security: SmtpSecurity = Field(default="starttls", alias="RETURNBOT_SMTP_SECURITY")
+    webhook_behind_proxy: bool = Field(default=False, alias="RETURNBOT_WEBHOOK_BEHIND_PROXY")
 
     @field_validator(
         "telegram_bot_token",
@@ -114,6 +118,14 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator("webhook_behind_proxy", mode="before")
+    @classmethod
+    def _yes_no(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip().lower()
+            return {"": False, "oui": True, "non": False}.get(text, text)
+        return value
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_shape(cls, value: str | None) -> str | None:
@@ -134,7 +146,12 @@ class Settings(BaseSettings):
     def _database_scheme(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        return async_database_url(value)
+        url = async_database_url(value)
+        try:
+            make_url(url).port  # noqa: B018 (a port that is not a number raises here, not at start)
+        except ValueError:
+            raise ValueError("bad database url") from None
+        return url
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -294,6 +311,8 @@ def _describe(error: ValidationError) -> str:
             )
             continue
         received = item.get("input")
+        if name == "DATABASE_URL" and isinstance(received, str):
+            received = _PASSWORD.sub(r"\1***@", received)
         secret = name in _SECRETS
         shown = f" ; reçu « {received} »" if isinstance(received, str | int) and not secret else ""
         lines.append(

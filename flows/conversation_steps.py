@@ -489,4 +489,5 @@ def _reason(code: str) -> Reason:
 UNSUPPORTED_PREFACES = {
     "too_big": "unsupported_too_big",
     "not_an_image": "unsupported_not_an_image",
+    "lost": "unsupported_lost",
 }

@@ -25,11 +25,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 LOCALE: Final = "fr_FR"
 PARIS: Final = ZoneInfo("Europe/Paris")
-TELEGRAM_LIMIT: Final = 4096  # characters in one message
-
-
-class MessageTooLong(ValueError):
-    """A rendered message would not fit in one Telegram message."""
+TELEGRAM_LIMIT: Final = 4096  # characters in one message (longer ones are sent in pieces)
 
 
 def day(value: date) -> str:
@@ -72,8 +68,6 @@ def render(template: str, values: Mapping[str, Any]) -> str:
     text = "\n".join(line.rstrip() for line in text.strip().splitlines())
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
-    if len(text) > TELEGRAM_LIMIT:
-        raise MessageTooLong(f"{template}: {len(text)} characters")
     return text
 
 

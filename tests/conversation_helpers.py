@@ -246,7 +246,7 @@ def sample_replies() -> list[Reply]:
                 talk.photo()
             elif step == "<unsupported>":
                 talk._send(Heard(unsupported=True), "")
-            elif step in ("<too_big>", "<not_an_image>"):
+            elif step in ("<too_big>", "<not_an_image>", "<lost>"):
                 talk._send(Heard(unsupported=True, unsupported_kind=step.strip("<>")), "")
             elif step.startswith("!"):
                 talk.press(step[1:])
@@ -269,7 +269,7 @@ def sample_replies() -> list[Reply]:
     chat(nov5, "pas reçu 6A15602676300", "69003", "/start", "allo")
     chat(nov5, "/aide", "/start", "!option:refund", "plus tard", "/annuler", "/agent")
     chat(nov5, "cassé", "<unsupported>", "<photo>", "je porte plainte")
-    chat(nov5, "cassé 6A15602676300", "69003", "<too_big>", "<not_an_image>")
+    chat(nov5, "cassé 6A15602676300", "69003", "<too_big>", "<not_an_image>", "<lost>")
     chat(nov5, "cassé 6A15602676300", "69003", "le 9", "2", parcels=two_items())
     chat(date(2026, 11, 20), "pas conforme 3318810025", "33000", "<photo>", "!photos:done")
     # After the choice: the supplier's agreement and label, the return, the replacement, the follow-up.

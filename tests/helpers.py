@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -47,3 +49,22 @@ def returnbot(
         text=True,
         timeout=120,
     )
+
+
+def blank_png(width: int, height: int, *, pixels: bool = True, colour: bool = False) -> bytes:
+    """A greyscale (or RGB) PNG of any size, written row by row (a 20000×20000 one is a few hundred
+    KiB): what an image bomb looks like. `pixels=False`: the header alone, no image data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2 if colour else 0, 0, 0, 0)
+    parts = [b"\x89PNG\r\n\x1a\n", chunk(b"IHDR", header)]
+    if pixels:
+        packer = zlib.compressobj(9)
+        row = b"\x00" * (width * (3 if colour else 1) + 1)
+        data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+        parts.append(chunk(b"IDAT", data))
+    parts.append(chunk(b"IEND", b""))
+    return b"".join(parts)

@@ -15,7 +15,9 @@ and its updates are handled again one per transaction, so that one bad update se
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.channels.lanes import IdWindow, Lanes, Verdict
-from bot.channels.writes import WriteGate, with_retries
+from bot.channels.writes import WriteGate, is_disk_full, with_retries
 from bot.storage.base import utcnow
 from bot.storage.models import InboxUpdate, OutboxMessage
 
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 
 P = TypeVar("P")
 NO_CHAT = ""
-PREPARE_ATTEMPTS = 5
+PATIENCE = 300.0  # seconds a failing preparation (a photo download) is tried again
 BATCH_LIMIT = 64  # updates in one transaction at most
 Written = list[OutboxMessage] | None  # the outbox rows an update wrote; None: handled elsewhere
 
@@ -54,11 +56,18 @@ class UpdateHandler(Protocol[P]):
         """After the commit (or the failure): courtesies such as answering a callback query."""
         ...
 
+    async def gave_up(self, update: InboxUpdate, error: Exception) -> P:
+        """What is left of the update when preparing it kept failing (the network, for minutes):
+        without what could not be fetched, so that the sender can be asked to send it again."""
+        ...
+
 
 class Dispatcher(Generic[P]):
     """Feeds a channel's unhandled inbox rows to chat lanes until cancelled; `wake()` after recording.
 
-    `transient` tells the errors of the channel's network (a photo download) worth trying again.
+    `transient` tells the errors of the channel's network (a photo download) worth trying again:
+    they are, with a growing pause, for `patience` seconds, then the handler `gave_up`. A full
+    disk is waited out however long it lasts.
 
     `on_committed` is given the outbox rows each update's transaction wrote, once committed, so that
     the senders can take them at once instead of querying for them.
@@ -77,6 +86,7 @@ class Dispatcher(Generic[P]):
         on_committed: Callable[[Sequence[OutboxMessage]], None] = lambda _rows: None,
         concurrency: int = 16,
         poll_interval: float = 2.0,
+        patience: float = PATIENCE,
         batch_limit: int = BATCH_LIMIT,
     ) -> None:
         self._sessions = sessions
@@ -86,6 +96,7 @@ class Dispatcher(Generic[P]):
         self._transient = transient
         self._on_committed = on_committed
         self._slots = asyncio.Semaphore(concurrency)  # updates being prepared (downloads)
+        self._patience = patience
         self._batches = _Batches(self._transaction, batch_limit)
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
@@ -137,8 +148,7 @@ class Dispatcher(Generic[P]):
         prepared: P | None = None
         written: Written = None
         try:
-            async with self._slots:
-                prepared = await self._prepare(row)
+            prepared = await self._prepare(row)
             written = await self._batches.run(_Job(row, prepared))
         except Exception:
             log.exception("update %s (chat %s) could not be handled", row.update_id, row.chat_id)
@@ -153,15 +163,26 @@ class Dispatcher(Generic[P]):
                 log.exception("after update %s", row.update_id)
 
     async def _prepare(self, row: InboxUpdate) -> P:
-        """Network hiccups while preparing (a photo download) are waited out, a few times."""
-        for attempt in range(1, PREPARE_ATTEMPTS + 1):
+        """Network failures while preparing are waited out (the slot is let go meanwhile)."""
+        deadline = time.monotonic() + self._patience
+        for attempt in itertools.count(1):
             try:
-                return await self._handler.prepare(row)
+                async with self._slots:
+                    return await self._handler.prepare(row)
             except Exception as error:
-                if attempt == PREPARE_ATTEMPTS or not self._transient(error):
+                if not (self._transient(error) or is_disk_full(error)):
                     raise
-                log.warning("update %s: %s; trying again", row.update_id, error)
-                await asyncio.sleep(min(0.5 * 2**attempt, 10.0))
+                left = deadline - time.monotonic()
+                if left <= 0 and not is_disk_full(error):
+                    log.warning(
+                        "update %s: %s; given up after %d tries", row.update_id, error, attempt
+                    )
+                    return await self._handler.gave_up(row, error)
+                (log.warning if attempt == 1 else log.info)(
+                    "update %s: %s; trying again", row.update_id, error
+                )
+                pause = min(0.5 * 2 ** min(attempt, 6), 30.0)
+                await asyncio.sleep(pause if is_disk_full(error) else min(pause, max(left, 0.05)))
         raise AssertionError("unreachable")
 
     async def _transaction(self, jobs: Sequence[_Job[P]]) -> list[Written]:

@@ -197,6 +197,8 @@ class OutboxWorker:
             return Verdict.AGAIN
         except Unreachable as error:
             await self._abandon_chats({row.chat_id}, f"forbidden: {error}")
+            row.last_error = (ABANDONED + f"forbidden: {error}")[:500]
+            await self._told(row)
             return Verdict.DROP_CHAT
         except Rejected as error:
             log.error("%s outbox %s rejected: %s", self._channel, row.id, error)

@@ -86,7 +86,7 @@ def detect_kind(data: bytes) -> str | None:
         return "shipments"
     try:
         document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):  # nested too deep for the parser
         return None
     return "suppliers" if "suppliers" in document or "shop" in document else None
 

@@ -61,6 +61,8 @@ async def import_suppliers(
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise FileRejected(f"ce fichier n'est pas un TOML valide ({error}).") from None
+    except RecursionError:
+        raise FileRejected("ce fichier TOML est imbriqué trop profondément pour être lu.") from None
     if "shop" not in document and "suppliers" not in document:
         raise FileRejected("ce fichier TOML n'a ni section [shop] ni [[suppliers]].")
     lines = _table_lines(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -34,7 +35,7 @@ def create_engine(url: str, *, inline: bool = False) -> AsyncEngine:
         database = make_url(url).database
         in_file = bool(database) and database != ":memory:"
         if in_file:
-            Path(str(database)).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(str(database)))
         if inline and in_file:
             engine = create_async_engine(url, async_creator=inline_connector(str(database)))
             busy = 0
@@ -44,6 +45,14 @@ def create_engine(url: str, *, inline: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", partial(_sqlite_pragmas, busy_ms=busy))
         return engine
     return create_async_engine(url, pool_pre_ping=True)
+
+
+def _private_file(path: Path) -> None:
+    """The database's folder (0700) and file (0600), made before SQLite makes them world-readable;
+    its -wal and -shm files take the file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:

@@ -43,6 +43,7 @@ from bot.telegram.inbox import CHANNEL, Poller
 from bot.telegram.sender import customer_sender
 from bot.telegram.staff import StaffUpdates, engine_call, set_staff_menus
 from bot.telegram.topics import TopicSender
+from bot.telegram.undelivered import tell_agents
 from bot.telegram.updates import TelegramUpdates
 from bot.telegram.webhook import WebhookServer, register
 
@@ -160,7 +161,13 @@ async def _run(
     poller: Poller | None = None
     server: WebhookServer | None = None
     if settings.webhook_url and settings.webhook_secret:
-        server = WebhookServer(sessions, gate, settings.webhook_secret, dispatcher.wake)
+        server = WebhookServer(
+            sessions,
+            gate,
+            settings.webhook_secret,
+            dispatcher.wake,
+            behind_proxy=settings.webhook_behind_proxy,
+        )
         server.listen(*settings.webhook_host_port)
         await register(bot, settings.webhook_url, settings.webhook_secret)
     else:
@@ -204,10 +211,16 @@ def build_senders(
 ) -> tuple[OutboxWorker, TopicSender]:
     """The customers' and the agents' senders, drawing on one overall limit (30 messages/s)."""
     pacer = Pacer(limits)
-    return (
-        customer_sender(bot, sessions, gate, data_dir=settings.data_dir, pacer=pacer),
-        TopicSender(bot, sessions, gate, data_dir=settings.data_dir, pacer=pacer),
+    topics = TopicSender(bot, sessions, gate, data_dir=settings.data_dir, pacer=pacer)
+    customers = customer_sender(
+        bot,
+        sessions,
+        gate,
+        data_dir=settings.data_dir,
+        pacer=pacer,
+        on_failure=tell_agents(sessions, gate, topics.wake),
     )
+    return customers, topics
 
 
 @contextlib.contextmanager

@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from telegram import Bot
+from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.config import Settings
+from bot.telegram import raw
 
 # Telegram holds a long poll open this long; the HTTP read timeout leaves it a margin.
 POLL_TIMEOUT = 25
@@ -38,9 +40,21 @@ class ReturnBot(Bot):
             "allowed_updates": list(allowed_updates),
         }
         read_timeout = (self._request[0].read_timeout or 0) + timeout
-        return cast(
-            list[dict[str, Any]], await self._post("getUpdates", data, read_timeout=read_timeout)
-        )
+        result = await self._post("getUpdates", data, read_timeout=read_timeout)
+        if not isinstance(result, list):
+            raise TelegramError(f"getUpdates answered {type(result).__name__}, not a list")
+        return cast(list[dict[str, Any]], result)
+
+
+class _UpdatesRequest(HTTPXRequest):
+    """getUpdates' HTTP client: an answer nested too deep for `json` is cut, not an exception."""
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        try:
+            return cast(dict[str, Any], raw.loads(payload))
+        except ValueError as error:
+            raise TelegramError("Invalid server response") from error
 
 
 def build_bot(settings: Settings, *, poll_timeout: float = POLL_TIMEOUT) -> ReturnBot:
@@ -59,7 +73,7 @@ def build_bot(settings: Settings, *, poll_timeout: float = POLL_TIMEOUT) -> Retu
             write_timeout=30.0,
             pool_timeout=30.0,
         ),
-        get_updates_request=HTTPXRequest(
+        get_updates_request=_UpdatesRequest(
             connection_pool_size=2,
             connect_timeout=10.0,
             read_timeout=poll_timeout + 10.0,

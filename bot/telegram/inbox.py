@@ -14,60 +14,74 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.writes import WriteGate, with_retries
+from bot.storage.base import utcnow
 from bot.storage.models import InboxUpdate
 from bot.telegram.client import POLL_TIMEOUT, ReturnBot
 from bot.telegram.errors import retry_after_seconds
+from bot.telegram.raw import inspect, update_id_of
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member", "channel_post")
-_CHAT_HOLDERS = (
-    "message",
-    "edited_message",
-    "channel_post",
-    "edited_channel_post",
-    "my_chat_member",
-)
 
 
 def chat_of(payload: dict[str, Any]) -> str | None:
     """The chat an update belongs to (the lane it is handled in), or None."""
-    for key in _CHAT_HOLDERS:
-        if key in payload:
-            return str(payload[key]["chat"]["id"])
-    query = payload.get("callback_query")
-    if query is not None:
-        message = query.get("message") or {}
-        chat = message.get("chat") or query.get("from") or {}
-        return str(chat["id"]) if "id" in chat else None
-    return None
+    return inspect(payload).chat_id
 
 
 async def record_updates(
-    sessions: async_sessionmaker[AsyncSession], gate: WriteGate, payloads: Sequence[dict[str, Any]]
+    sessions: async_sessionmaker[AsyncSession], gate: WriteGate, payloads: Sequence[Any]
 ) -> None:
-    """Commits the updates to the inbox; an update already there is left as it is."""
+    """Commits the updates to the inbox; an update already there is left as it is.
+
+    An update that cannot be read (`bot.telegram.raw`) is recorded already set aside, with its
+    error: it is kept for a look, and is never handled.
+    """
     if not payloads:
         return
-    rows = [
-        {
-            "channel": CHANNEL,
-            "update_id": int(payload["update_id"]),
-            "chat_id": chat_of(payload),
-            "payload": payload,
-        }
-        for payload in payloads
-    ]
+    now = utcnow()
+    rows = []
+    for payload in payloads:
+        seen = inspect(payload)
+        if seen.error is not None:
+            log.error("update %s cannot be read, set aside: %s", seen.update_id, seen.error)
+        rows.append(
+            {
+                "channel": CHANNEL,
+                "update_id": seen.update_id,
+                "chat_id": seen.chat_id,
+                "payload": seen.payload,
+                "handled_at": now if seen.error is not None else None,
+                "error": seen.error,
+            }
+        )
 
     async def insert() -> None:
         async with gate.turn(), sessions.begin() as session:
             await session.execute(_insert_ignoring_duplicates(session), rows)
 
     await with_retries(insert, what="recording updates")
+
+
+def next_offset(offset: int | None, payloads: Sequence[Any]) -> int | None:
+    """The getUpdates offset that confirms `payloads`, the batch fetched from `offset`.
+
+    An update without a usable id is taken to follow the one before it, as Telegram numbers them
+    (an id too large for the inbox is not trusted either: it would skip every update after it).
+    """
+    last = offset - 1 if offset is not None else None
+    for payload in payloads:
+        update_id = update_id_of(payload)
+        if update_id is not None:
+            last = update_id
+        elif last is not None:
+            last += 1
+    return last + 1 if last is not None else offset
 
 
 def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
@@ -110,7 +124,7 @@ class Poller:
                 continue
             except InvalidToken:
                 raise
-            except (NetworkError, Conflict) as error:
+            except (NetworkError, Conflict, TelegramError) as error:  # a garbled answer too
                 failures += 1
                 log.warning("getUpdates failed (%s); retrying", error)
                 await asyncio.sleep(min(0.5 * 2**failures, 30.0))
@@ -119,7 +133,11 @@ class Poller:
             if not updates:
                 continue
             await record_updates(self._sessions, self._gate, updates)
-            self.offset = int(updates[-1]["update_id"]) + 1
+            offset = next_offset(self.offset, updates)
+            if offset == self.offset:  # unreadable ids at the very start: nothing to count from
+                log.error("cannot confirm updates without a usable update_id; waiting")
+                await asyncio.sleep(5.0)
+            self.offset = offset
             self._on_recorded()
 
     async def confirm(self) -> None:

@@ -1,8 +1,9 @@
 """Replies to customers on Telegram: how one outbox row becomes a Bot API call.
 
 The rows are read, paced, retried and marked by `bot.channels.outbox.OutboxWorker`; here is only the
-Telegram side: text with its buttons, a photo or a document with its caption, a copy of an agent's
-message, and what Telegram's errors mean. 429 waits `retry_after`; 5xx, timeouts and network errors
+Telegram side: text with its buttons (a text longer than a message in pieces, the buttons with the
+last), a photo or a document with its caption, a copy of an agent's message, and what Telegram's
+errors mean. 429 waits `retry_after`; 5xx, timeouts and network errors
 back off and try again; 403 marks the customer as having blocked the bot; a request Telegram rejects
 as malformed is set aside with its error, never retried forever.
 """
@@ -21,6 +22,7 @@ from telegram.error import ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.channels.outbox import (
     ABANDONED,
+    FailureHook,
     OutboxWorker,
     Redirected,
     Rejected,
@@ -33,12 +35,12 @@ from bot.storage.models import OutboxMessage
 from bot.telegram.errors import is_permanent, retry_after_seconds
 from bot.telegram.inbox import CHANNEL
 from bot.telegram.keyboards import choices_of, keyboard
+from bot.telegram.splitting import CAPTION_LIMIT, split_html, units
 
 __all__ = ["ABANDONED", "CAPTION_LIMIT", "TelegramDelivery", "customer_sender"]
 
 log = logging.getLogger(__name__)
 
-CAPTION_LIMIT = 1024
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -84,7 +86,7 @@ class TelegramDelivery:
             media = self._media_path(payload.get(kind))
             if media is None:
                 continue
-            caption = text if len(text) <= CAPTION_LIMIT else None
+            caption = text if units(text) <= CAPTION_LIMIT else None
             send = self._bot.send_photo if kind == "photo" else self._bot.send_document
             await send(
                 chat_id,
@@ -97,14 +99,16 @@ class TelegramDelivery:
             )
             if caption is not None:
                 return
-        await self._bot.send_message(
-            chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            link_preview_options=_NO_PREVIEW,
-            **extra,
-        )
+        pieces = split_html(text) or [text]
+        for number, piece in enumerate(pieces, 1):  # the buttons go with the last piece
+            await self._bot.send_message(
+                chat_id,
+                piece,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if number == len(pieces) else None,
+                link_preview_options=_NO_PREVIEW,
+                **extra,
+            )
 
     def _media_path(self, value: Any) -> Path | None:
         if not value:
@@ -126,6 +130,7 @@ def customer_sender(
     data_dir: Path,
     pacer: Pacer | None = None,
     poll_interval: float = 1.0,
+    on_failure: FailureHook | None = None,
 ) -> OutboxWorker:
     """The customers' outbox worker on Telegram."""
     return OutboxWorker(
@@ -134,4 +139,5 @@ def customer_sender(
         gate,
         pacer=pacer or Pacer(Limits()),
         poll_interval=poll_interval,
+        on_failure=on_failure,
     )

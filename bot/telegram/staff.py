@@ -28,7 +28,14 @@ from bot.importers import detect_kind, run_import
 from bot.storage.base import utcnow
 from bot.storage.models import InboxUpdate, OutboxMessage
 from bot.telegram.inbox import CHANNEL
-from bot.telegram.updates import MAX_DOWNLOAD, Engine, Reading, TelegramUpdates, _is_image
+from bot.telegram.updates import (
+    MAX_DOWNLOAD,
+    Engine,
+    Reading,
+    TelegramUpdates,
+    _is_image,
+    without_nul,
+)
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +185,24 @@ class StaffUpdates:
                     return request
         return await self._customers.read(update)
 
+    async def gave_up(self, row: InboxUpdate, error: Exception) -> Prepared:
+        """A download that kept failing: an admin is asked to send the file again, a customer
+        the photo (only these two download anything)."""
+        message = Update.de_json(row.payload, self._bot).message
+        user = message.from_user if message is not None else None
+        document = message.document if message is not None else None
+        if (
+            message is not None
+            and user is not None
+            and document is not None
+            and user.id in self._admin_ids
+            and message.chat.type == Chat.PRIVATE
+            and not _is_image(document.mime_type, document.file_name)
+        ):
+            report = "Je n'ai pas pu télécharger ce fichier : renvoyez-le, s'il vous plaît."
+            return AdminRequest(str(message.chat_id), user.id, report=report)
+        return await self._customers.gave_up(row, error)
+
     async def handle(self, session: AsyncSession, row: InboxUpdate, prepared: Prepared) -> None:
         if isinstance(prepared, Reading):
             await self._customers.handle(session, row, prepared)
@@ -215,10 +240,10 @@ class StaffUpdates:
         thread = message.message_thread_id if message.is_topic_message else None
         return AgentMessage(
             user_id=user.id,
-            name=user.full_name,
+            name=without_nul(user.full_name),
             thread_id=thread,
             message_id=message.message_id,
-            text=message.text or message.caption or "",
+            text=without_nul(message.text or message.caption or ""),
             has_media=message.text is None,
             file_path=await self._agent_file(message) if thread is not None else None,
         )
@@ -259,7 +284,7 @@ class StaffUpdates:
         assert user is not None
         chat_id = str(message.chat_id)
         if message.text and is_admin_command(message.text):
-            return AdminRequest(chat_id, user.id, text=message.text)
+            return AdminRequest(chat_id, user.id, text=without_nul(message.text))
         document = message.document
         if document is None or _is_image(document.mime_type, document.file_name):
             return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import unicodedata
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from bot.channels.writes import WriteGate, with_retries
 from bot.storage.base import utcnow
 from bot.storage.models import AgentTopic, OutboxMessage
 from bot.telegram.errors import is_permanent, retry_after_seconds
+from bot.telegram.splitting import split_html
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,9 @@ ABANDONED = "abandoned: "
 RELAY_GATHER = 1.0  # seconds a customer's message waits for the next ones of a burst
 MERGED_TEXT_LIMIT = 3800  # characters: one Telegram message, with room for the header
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_BIDI_CONTROLS = dict.fromkeys(
+    map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
 _TOPIC_GONE = ("thread not found", "topic_deleted", "topic not found", "topic_closed")
 
 
@@ -155,7 +160,7 @@ class TopicSender:
         if topic.message_thread_id is not None:
             return topic.message_thread_id
         await self._pacer.wait_turn(chat_id)
-        created = await self._bot.create_forum_topic(int(chat_id), topic.name)
+        created = await self._bot.create_forum_topic(int(chat_id), forum_title(topic.name))
         thread = created.message_thread_id
         await self._write(
             update(AgentTopic).where(AgentTopic.id == topic_id).values(message_thread_id=thread)
@@ -189,13 +194,14 @@ class TopicSender:
         text = "\n".join(str(row.payload.get("text") or "") for row in batch)
         if payload.get("kind") == "relay":
             text = f"{_header(payload)}\n{text}"
-        await self._bot.send_message(
-            int(chat_id),
-            text or "…",
-            message_thread_id=thread,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=_NO_PREVIEW,
-        )
+        for piece in split_html(text) or ["…"]:  # a long message in several, none lost
+            await self._bot.send_message(
+                int(chat_id),
+                piece,
+                message_thread_id=thread,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=_NO_PREVIEW,
+            )
 
     def _read(self, value: str) -> bytes | None:
         path = Path(value)
@@ -233,6 +239,13 @@ class TopicSender:
                 await session.execute(statement)
 
         await with_retries(write, what="updating the agents' outbox")
+
+
+def forum_title(name: str) -> str:
+    """A topic's name as shown to the agents: without the direction marks and overrides a
+    customer's name may carry (U+202E turns « Camille » around, and whatever follows it)."""
+    kept = (c for c in name.translate(_BIDI_CONTROLS) if unicodedata.category(c) != "Cc")
+    return "".join(kept).strip() or "…"
 
 
 def merged(rows: list[OutboxMessage]) -> list[OutboxMessage]:

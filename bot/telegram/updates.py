@@ -16,14 +16,24 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, CallbackQuery, Chat, ChatMemberUpdated, Message, Update, User
+from telegram import (
+    Bot,
+    CallbackQuery,
+    Chat,
+    ChatMemberUpdated,
+    Document,
+    Message,
+    PhotoSize,
+    Update,
+    User,
+)
 from telegram.constants import ChatAction, ChatMemberStatus
 from telegram.error import BadRequest, TelegramError
 
 from bot.channels.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
-from bot.photos import NotAnImage, store_photo
+from bot.photos import NotAnImage, TooLarge, store_photo
 from bot.storage.base import utcnow
 from bot.storage.models import Customer, InboxUpdate, OutboxMessage
 from bot.telegram.inbox import CHANNEL
@@ -33,6 +43,8 @@ from messages import render
 log = logging.getLogger(__name__)
 
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API's getFile limit
+LATER_MESSAGES = 200  # looked at after a tapped keyboard: beyond, the keyboard is too old
+DECODES = 2  # images decoded at once (each may take up to ~100 MB while it is)
 UNSUPPORTED = (
     "sticker", "voice", "video", "video_note", "audio", "animation", "location", "venue",
     "contact", "poll", "dice", "game", "story",
@@ -67,11 +79,16 @@ class TelegramUpdates:
         self._engine = engine
         self._photos_dir = photos_dir
         self._agent_chat_id = agent_chat_id
+        self._decodes = asyncio.Semaphore(DECODES)
 
     async def prepare(self, row: InboxUpdate) -> Reading:
         return await self.read(Update.de_json(row.payload, self._bot))
 
-    async def read(self, update: Update) -> Reading:
+    async def gave_up(self, row: InboxUpdate, error: Exception) -> Reading:
+        """The photo could not be downloaded for minutes: the customer is asked to send it again."""
+        return await self.read(Update.de_json(row.payload, self._bot), downloads=False)
+
+    async def read(self, update: Update, *, downloads: bool = True) -> Reading:
         reading = Reading()
         chat = update.effective_chat
         if update.edited_message is not None or update.edited_channel_post is not None:
@@ -87,7 +104,7 @@ class TelegramUpdates:
             )
         elif update.message is not None and update.message.from_user is not None:
             reading.customer = _customer(update.message.from_user, update.message.chat)
-            reading.events = await self._read_message(update.message)
+            reading.events = await self._read_message(update.message, downloads)
         return reading
 
     async def handle(self, session: AsyncSession, row: InboxUpdate, reading: Reading) -> None:
@@ -117,23 +134,24 @@ class TelegramUpdates:
 
     # -- reading ----------------------------------------------------------------------------------
 
-    async def _read_message(self, message: Message) -> list[Event]:
+    async def _read_message(self, message: Message, downloads: bool) -> list[Event]:
         events: list[Event] = []
         if message.text:
-            return [TextIn(message.text)]
+            return [TextIn(without_nul(message.text))]
         if message.caption:
-            events.append(TextIn(message.caption))
-        if message.photo:
-            largest = message.photo[-1]
-            events.append(await self._image(message.chat_id, largest.file_id, largest.file_size))
-        elif message.document is not None:
-            document = message.document
-            if _is_image(document.mime_type, document.file_name):
-                events.append(
-                    await self._image(message.chat_id, document.file_id, document.file_size)
-                )
-            else:
-                events.append(UnsupportedIn("document"))
+            events.append(TextIn(without_nul(message.caption)))
+        image: PhotoSize | Document | None = message.photo[-1] if message.photo else None
+        document = message.document
+        if document is not None and _is_image(document.mime_type, document.file_name):
+            image = document
+        if image is not None:
+            events.append(
+                await self._image(message.chat_id, image.file_id, image.file_size)
+                if downloads
+                else UnsupportedIn("lost")
+            )
+        elif document is not None:
+            events.append(UnsupportedIn("document"))
         else:
             kind = next((k for k in UNSUPPORTED if getattr(message, k, None)), None)
             if kind is not None:
@@ -155,7 +173,11 @@ class TelegramUpdates:
             return UnsupportedIn("too_big")
         data = bytes(await file.download_as_bytearray())
         try:
-            stored = await asyncio.to_thread(store_photo, data, self._photos_dir)
+            async with self._decodes:
+                stored = await asyncio.to_thread(store_photo, data, self._photos_dir)
+        except TooLarge as error:
+            log.info("image refused: %s", error)
+            return UnsupportedIn("too_big")
         except NotAnImage:
             return UnsupportedIn("not_an_image")
         return PhotoIn(
@@ -200,9 +222,14 @@ def _customer(user: User, chat: Chat | None) -> Sender:
         channel=CHANNEL,
         chat_id=str(chat.id if chat is not None else user.id),
         external_id=str(user.id),
-        first_name=user.first_name or "",
-        username=user.username or "",
+        first_name=without_nul(user.first_name or ""),
+        username=without_nul(user.username or ""),
     )
+
+
+def without_nul(text: str) -> str:
+    """PostgreSQL's text cannot hold U+0000: a name or a message with one would never be stored."""
+    return text.replace("\x00", "")
 
 
 def _blocked(member: ChatMemberUpdated) -> bool | None:
@@ -221,12 +248,40 @@ def _is_image(mime_type: str | None, file_name: str | None) -> bool:
 
 
 async def _resolve(session: AsyncSession, tap: Tap, chat_id: str) -> str | None:
-    """The choice id a tap stands for, if the button really was sent to this chat."""
+    """The choice id a tap stands for, if the button really was sent to this chat and still
+    answers the question in course: an old keyboard's « Remboursement » must not answer today's
+    offer for another item (the same question asked again, « C'est tout » after each photo, does)."""
     row = await session.get(OutboxMessage, tap.outbox_id)
     if row is None or row.channel != CHANNEL or row.chat_id != chat_id:
         return None
     choices = choices_of(row.payload)
-    return choices[tap.index][0] if tap.index < len(choices) else None
+    if tap.index >= len(choices):
+        return None
+    latest = await _latest_keyboard(session, chat_id, row.id)
+    if latest is not None and _question(latest) != _question(row):
+        return None
+    return choices[tap.index][0]
+
+
+async def _latest_keyboard(session: AsyncSession, chat_id: str, after: int) -> OutboxMessage | None:
+    """The last message with buttons sent to the chat after the one `after` (None: it is the last)."""
+    later = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel == CHANNEL,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.id > after,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(LATER_MESSAGES)
+    )
+    rows = later.all()
+    keyboards = (row for row in rows if choices_of(row.payload))
+    return next(keyboards, rows[-1] if len(rows) == LATER_MESSAGES else None)
+
+
+def _question(row: OutboxMessage) -> tuple[object, ...]:
+    return (row.case_id, row.payload.get("template"), choices_of(row.payload))
 
 
 async def _set_blocked(session: AsyncSession, external_id: str, blocked: bool) -> None:

@@ -1,13 +1,14 @@
 """Webhook mode: Telegram posts each update to us; we answer 200 only once it is committed.
 
-A request without the right `X-Telegram-Bot-Api-Secret-Token` gets 403 and nothing is recorded. A
-database failure answers 500, so Telegram delivers the update again later.
+A request without the right `X-Telegram-Bot-Api-Secret-Token` gets 403 and nothing is recorded; a
+body that is not a JSON object, 400. An update that cannot be read is recorded set aside and
+answered 200, like any other, so that Telegram moves on. A database failure answers 500, so
+Telegram delivers the update again later.
 """
 
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application, RequestHandler
 
 from bot.channels.writes import WriteGate
+from bot.telegram import raw
 from bot.telegram.inbox import ALLOWED_UPDATES, record_updates
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,8 @@ class WebhookServer:
         gate: WriteGate,
         secret: str,
         on_recorded: Callable[[], None],
+        *,
+        behind_proxy: bool = False,
     ) -> None:
         app = Application(
             [
@@ -50,7 +54,8 @@ class WebhookServer:
                 )
             ]
         )
-        self._server = HTTPServer(app, max_body_size=MAX_BODY, xheaders=True)
+        # X-Real-Ip and X-Forwarded-For are anyone's to write: trusted only behind one's own proxy.
+        self._server = HTTPServer(app, max_body_size=MAX_BODY, xheaders=behind_proxy)
 
     def listen(self, host: str, port: int) -> None:
         self._server.listen(port, address=host or None)
@@ -92,10 +97,10 @@ class _UpdateHandler(RequestHandler):
         if update is None:
             self._answer(400)
             return
-        try:
+        try:  # an update that cannot be read is recorded too (set aside): Telegram must move on
             await record_updates(self._sessions, self._gate, [update])
         except Exception:
-            log.exception("could not record update %s", update.get("update_id"))
+            log.exception("could not record update %s", str(update.get("update_id"))[:40])
             self._answer(500)
             return
         self._on_recorded()
@@ -107,10 +112,9 @@ class _UpdateHandler(RequestHandler):
 
 
 def _parse(body: bytes) -> dict[str, Any] | None:
+    """The posted object; None for a body that is not a JSON object at all (not an update)."""
     try:
-        update = json.loads(body)
+        update = raw.loads(body)
     except ValueError:
         return None
-    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-        return None
-    return update
+    return update if isinstance(update, dict) else None

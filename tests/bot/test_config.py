@@ -25,6 +25,7 @@ ALL_VARIABLES = (
     "RETURNBOT_SMTP_PASSWORD",
     "RETURNBOT_SMTP_FROM",
     "RETURNBOT_SMTP_SECURITY",
+    "RETURNBOT_WEBHOOK_BEHIND_PROXY",
 )
 
 
@@ -178,3 +179,23 @@ def test_env_example_documents_every_variable_and_loads(tmp_path: Path) -> None:
     settings = load_settings()
     assert settings.telegram_bot_token is None and settings.admin_ids == ()
     assert settings.smtp is None
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://shop:s3cr%40t@db/boutique", "postgresql://shop:s3cr@t@127.0.0.1:cinq/boutique"]
+)
+def test_an_invalid_database_url_is_shown_without_its_password(url: str) -> None:
+    with pytest.raises(ConfigurationError) as error:
+        load_settings(DATABASE_URL=url)
+    assert "s3cr" not in str(error.value)
+    assert "DATABASE_URL invalide" in str(error.value) and "shop:***@" in str(error.value)
+    result = returnbot("run", env={"DATABASE_URL": url, "TELEGRAM_BOT_TOKEN": "1:abc"})
+    assert result.returncode == 2 and "s3cr" not in result.stderr + result.stdout
+
+
+def test_proxy_headers_are_trusted_only_when_the_shop_says_so() -> None:
+    assert load_settings().webhook_behind_proxy is False
+    assert load_settings(RETURNBOT_WEBHOOK_BEHIND_PROXY="").webhook_behind_proxy is False
+    assert load_settings(RETURNBOT_WEBHOOK_BEHIND_PROXY="oui").webhook_behind_proxy is True
+    with pytest.raises(ConfigurationError, match="RETURNBOT_WEBHOOK_BEHIND_PROXY invalide"):
+        load_settings(RETURNBOT_WEBHOOK_BEHIND_PROXY="peut-être")

@@ -47,6 +47,9 @@ class EchoHandler:
     async def handled(self, update: InboxUpdate, prepared: str) -> None:
         self.after.append(update.update_id)
 
+    async def gave_up(self, update: InboxUpdate, error: Exception) -> str:
+        return "(rien)"
+
 
 async def _updates(
     sessions: async_sessionmaker[AsyncSession], database_url: str, *messages: tuple[int, str]

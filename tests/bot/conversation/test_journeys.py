@@ -67,6 +67,8 @@ async def test_the_photo_step_answered_with_text_asks_again(
         "unsupported_not_an_image",
         "ask_photos",
     ]
+    lost = await chat.send(UnsupportedIn("lost"))  # a download that failed for minutes
+    assert [m["template"] for m in lost.messages] == ["unsupported_lost", "ask_photos"]
 
 
 async def test_a_failed_ownership_check_leaks_no_order_detail(

@@ -105,6 +105,12 @@ async def test_not_a_toml_file(sessions: Sessions) -> None:
     assert other.file_error is not None and "[shop]" in other.file_error
 
 
+async def test_a_toml_nested_too_deep_is_refused_with_a_reason(sessions: Sessions) -> None:
+    deep = b"[shop]\nmargin = " + b"[" * 5000 + b"]" * 5000 + b"\n"
+    report = await run_import(sessions, "suppliers", deep)
+    assert report.file_error == "ce fichier TOML est imbriqué trop profondément pour être lu."
+
+
 async def test_shop_section_errors_name_the_field(sessions: Sessions) -> None:
     broken = TOML.replace('keep_item_max_value = "15.00"', "keep_item_max_value = true")
     report = await run_import(sessions, "suppliers", broken.encode(), strict=True)

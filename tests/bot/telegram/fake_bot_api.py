@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import html
 import itertools
 import json
 import random
+import re
 import threading
 import time
 import urllib.request
@@ -41,6 +43,7 @@ SEND_METHODS = frozenset(
     {"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "sendMediaGroup"}
 )
 MAX_DOWNLOAD = 20 * 1024 * 1024
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 
 
 @dataclass
@@ -79,6 +82,10 @@ class Sent:
         ]
 
 
+class RawUpdate(str):
+    """An update queued as JSON text, sent exactly as written."""
+
+
 @dataclass
 class _File:
     file_id: str
@@ -89,7 +96,7 @@ class _File:
 
 @dataclass
 class _State:
-    updates: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[tuple[int, Any]] = field(default_factory=list)  # (place, update or RawUpdate)
     pushed: dict[int, dict[str, Any]] = field(default_factory=dict)  # every update, by id
     confirmed_offset: int = 0
     sent: dict[int, list[Sent]] = field(default_factory=lambda: defaultdict(list))
@@ -113,6 +120,8 @@ class FakeBotApi:
         self.faults = faults or Faults()
         self._random = random.Random(self.faults.seed)
         self.fault_log: list[int] = []  # the status of each fault injected
+        self.webhook_statuses: list[int] = []  # the bot's answer to each webhook call
+        self.downloads_broken = False  # file downloads answer 502 (Telegram's file servers down)
         self._state = _State()
         self._lock = threading.Lock()
         self._update_ids = itertools.count(1000)
@@ -326,15 +335,28 @@ class FakeBotApi:
             return self._state.pushed[update_id]
 
     def push_update(self, content: dict[str, Any]) -> int:
-        """Queues an update (its `update_id` is added) for getUpdates or the webhook."""
+        """Queues an update (its `update_id` is added) for getUpdates or the webhook.
+
+        `content` may bring an `update_id` of its own, even a malformed one (a poison update): the
+        update keeps its place in the queue, and an offset past that place confirms it.
+        """
         with self._lock:
             update_id = next(self._update_ids)
             update = {"update_id": update_id, **content}
-            self._state.updates.append(update)
+            self._state.updates.append((update_id, update))
             self._state.pushed[update_id] = update
         if self._loop is not None and self._new_update is not None:
             asyncio.run_coroutine_threadsafe(self._notify(), self._loop)
         return update_id
+
+    def push_raw_update(self, text: str) -> int:
+        """Queues an update given as JSON text, as is (nested too deep for `json`, say)."""
+        with self._lock:
+            place = next(self._update_ids)
+            self._state.updates.append((place, RawUpdate(text)))
+        if self._loop is not None and self._new_update is not None:
+            asyncio.run_coroutine_threadsafe(self._notify(), self._loop)
+        return place
 
     def add_file(self, content: bytes, *, declared_size: int | None = None) -> _File:
         with self._lock:
@@ -433,10 +455,8 @@ class FakeBotApi:
             with self._lock:
                 if offset:
                     self._state.confirmed_offset = max(self._state.confirmed_offset, offset)
-                    self._state.updates = [
-                        u for u in self._state.updates if u["update_id"] >= offset
-                    ]
-                ready = self._state.updates[:limit]
+                    self._state.updates = [u for u in self._state.updates if u[0] >= offset]
+                ready = [update for _place, update in self._state.updates[:limit]]
             remaining = deadline - time.monotonic()
             if ready or remaining <= 0:
                 return ready
@@ -457,11 +477,12 @@ class FakeBotApi:
             with self._lock:
                 if not self._state.updates:
                     return
-                update = self._state.updates[0]
-            status = await asyncio.to_thread(_post_json, hook, update)
+                queued = self._state.updates[0]
+            status = await asyncio.to_thread(_post_json, hook, queued[1])
+            self.webhook_statuses.append(status)
             if status == 200:
                 with self._lock:
-                    if self._state.updates and self._state.updates[0] is update:
+                    if self._state.updates and self._state.updates[0] is queued:
                         self._state.updates.pop(0)
             else:
                 await asyncio.sleep(0.2)
@@ -497,9 +518,10 @@ class FakeBotApi:
 
 
 def _post_json(hook: dict[str, Any], update: dict[str, Any]) -> int:
+    body = update if isinstance(update, RawUpdate) else json.dumps(update)
     request = urllib.request.Request(
         hook["url"],
-        data=json.dumps(update).encode(),
+        data=body.encode(),
         headers={
             "Content-Type": "application/json",
             "X-Telegram-Bot-Api-Secret-Token": hook.get("secret_token", ""),
@@ -510,6 +532,14 @@ def _post_json(hook: dict[str, Any], update: dict[str, Any]) -> int:
             return int(response.status)
     except OSError:
         return 0
+
+
+def _visible_length(params: dict[str, Any], key: str = "text") -> int:
+    """What Telegram counts of a text: its UTF-16 units once the HTML is parsed."""
+    text = str(params.get(key) or "")
+    if params.get("parse_mode") == "HTML":
+        text = html.unescape(re.sub(r"<[^>]*>", "", text))
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _user(user_id: int, first_name: str) -> dict[str, Any]:
@@ -577,6 +607,11 @@ class _ApiHandler(RequestHandler):
     def _reply(self, status: int, body: dict[str, Any]) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
+        result = body.get("result")
+        if isinstance(result, list) and any(isinstance(item, RawUpdate) for item in result):
+            items = [item if isinstance(item, RawUpdate) else json.dumps(item) for item in result]
+            self.finish('{"ok": true, "result": [' + ", ".join(items) + "]}")
+            return
         self.finish(json.dumps(body))
 
     # -- methods ------------------------------------------------------------------------------
@@ -596,11 +631,15 @@ class _ApiHandler(RequestHandler):
     def _sendMessage(self, params: dict[str, Any], upload: bytes | None) -> Any:
         if not str(params.get("text", "")).strip():
             return 400, _error(400, "Bad Request: message text is empty")
+        if _visible_length(params) > TEXT_LIMIT:
+            return 400, _error(400, "Bad Request: message is too long")
         return self._message(
             self.api.record_send("sendMessage", params, None), {"text": params["text"]}
         )
 
     def _sendPhoto(self, params: dict[str, Any], upload: bytes | None) -> Any:
+        if _visible_length(params, "caption") > CAPTION_LIMIT:
+            return 400, _error(400, "Bad Request: message caption is too long")
         sent = self.api.record_send("sendPhoto", params, upload)
         photo = [
             {"file_id": f"sent{sent.message_id}", "file_unique_id": "s", "width": 1, "height": 1}
@@ -714,6 +753,10 @@ class _FileHandler(RequestHandler):
         if token != self.api.token or stored is None:
             self.set_status(404)
             self.finish("not found")
+            return
+        if self.api.downloads_broken:
+            self.set_status(502)
+            self.finish("<html><body>502 Bad Gateway</body></html>")
             return
         self.set_header("Content-Type", "application/octet-stream")
         self.finish(stored.content)

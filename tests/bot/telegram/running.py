@@ -43,8 +43,8 @@ class BotProcess:
             DATABASE_URL=self.database_url,
             PYTHONUNBUFFERED="1",
             PYTHONPATH=str(ROOT),  # the checkout under test, whatever the installed copy
-            **self.env,
         )
+        env.update(self.env)
         self.starts += 1
         log = (self.data_dir / f"bot-{self.starts}.log").open("wb")
         self.process = subprocess.Popen(

@@ -141,3 +141,14 @@ async def test_the_customers_and_the_agents_senders_share_the_overall_limit(
         *(topics._pacer.wait_turn(f"-100{chat}") for chat in range(3)),
     )
     assert time.monotonic() - start >= 0.95  # six messages at three a second overall
+
+
+async def test_a_name_and_a_message_with_u0000_are_cleaned_and_answered(
+    api: FakeBotApi, bot_process: BotProcess, database_url: str
+) -> None:
+    bot_process.start()
+    await bot_process.started()
+    api.send_text(4244, "bonjour\x00", first_name="Ca\x00mille")
+    welcome = (await replies(api, 4244, 1))[0]
+    assert "Camille" in welcome.text
+    assert await bot_process.stop() == 0

@@ -6,10 +6,15 @@ comes from the engine itself on a fresh database, without Telegram in between.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
+import subprocess
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -131,3 +136,60 @@ async def test_through_429s_and_502s_every_reply_arrives_in_order(
         assert await bot_process.stop() == 0
         await _check_every_chat(api, sessions, customers, reference, most_copies=0)
     assert set(api.fault_log) == {429, 502}, "both faults were injected"
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MB file system of its own (tmpfs), to be filled up."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True
+    )
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(disk: Path) -> Path:
+    filler = disk / "filler"
+    descriptor = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        for size in (65536, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(descriptor, b"\0" * size)
+    finally:
+        os.close(descriptor)
+    return filler
+
+
+async def test_a_full_disk_is_waited_out_logged_once_and_nothing_is_lost(
+    api: FakeBotApi, tmp_path: Path, small_disk: Path
+) -> None:
+    data_dir = tmp_path / "data"  # the log stays off the full disk
+    data_dir.mkdir()
+    bot_process = BotProcess(api, data_dir, f"sqlite+aiosqlite:///{small_disk / 'returnbot.db'}")
+    try:
+        bot_process.start()
+        await bot_process.started()
+        filler = _fill(small_disk)
+        customers: list[int] = []
+        for round_ in range(40):  # until SQLite needs a page the disk has not got
+            chats = range(3000 + 20 * round_, 3020 + 20 * round_)
+            for chat in chats:
+                api.send_text(chat, "bonjour " + "x" * 3000)
+            customers += chats
+            with contextlib.suppress(AssertionError):
+                await eventually(lambda: "disk full" in bot_process.log(), within=1)
+                break
+        assert "disk full" in bot_process.log()
+        filler.unlink()
+        await eventually(lambda: all(api.sent(chat) for chat in customers), within=120)
+        assert bot_process.log().count("disk full") == 1, "logged once"
+        assert await bot_process.stop() == 0
+    finally:
+        bot_process.ensure_stopped()

@@ -15,6 +15,8 @@ from bot.storage.models import InboxUpdate
 from bot.telegram.client import ReturnBot
 from bot.telegram.inbox import Poller, chat_of, record_updates
 from tests.bot.telegram.fake_bot_api import FakeBotApi, eventually
+from tests.bot.telegram.poison import DEEP, POISON
+from tests.bot.telegram.running import BotProcess
 
 
 async def _inbox(sessions: async_sessionmaker[AsyncSession]) -> list[InboxUpdate]:
@@ -76,3 +78,29 @@ def test_the_chat_of_each_kind_of_update() -> None:
     assert chat_of({"update_id": 1, "callback_query": {"message": {"chat": chat}}}) == "9"
     assert chat_of({"update_id": 1, "callback_query": {"from": {"id": 3}}}) == "3"
     assert chat_of({"update_id": 1, "poll": {}}) is None
+
+
+async def test_updates_that_cannot_be_read_are_set_aside_and_the_bot_goes_on(
+    api: FakeBotApi, bot_process: BotProcess, database_url: str
+) -> None:
+    bot_process.start()
+    await bot_process.started()
+    places = [api.push_update(content) for content in POISON]
+    places.append(api.push_raw_update('{"update_id": 99, "message": ' + DEEP + "}"))
+    api.send_command(31, "/aide")
+    await eventually(lambda: len(api.sent(31)) == 1, within=30)
+    await eventually(lambda: api.confirmed_offset > places[-1], within=30)
+    async with open_database(database_url) as sessions:
+        rows = [row for row in await _inbox(sessions) if row.chat_id != "31"]
+    assert len(rows) == len(POISON) + 1, "each one recorded"
+    assert all(row.handled_at is not None and row.error for row in rows), "each one set aside"
+    assert bot_process.process is not None and bot_process.process.poll() is None
+
+    assert await bot_process.stop() == 0  # a restart does not meet them again
+    bot_process.start()
+    await bot_process.started()
+    api.send_command(31, "/aide")
+    await eventually(lambda: len(api.sent(31)) == 2, within=30)
+    async with open_database(database_url) as sessions:
+        assert len(await _inbox(sessions)) == len(POISON) + 3
+    assert await bot_process.stop() == 0

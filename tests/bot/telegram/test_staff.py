@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from pathlib import Path
 
 from PIL import Image
@@ -232,4 +234,56 @@ async def test_only_members_act_as_agents_and_only_admins_administer(
     )  # the open case keeps the version it was decided with
     assert "policy_change" in audits and not any(a.startswith("agent_") for a in audits)
     assert topic is not None and topic.holder is None
+    assert await bot_process.stop() == 0
+
+
+async def test_a_topic_is_opened_without_the_direction_overrides_of_the_customer_name(
+    api: FakeBotApi, bot_process: BotProcess, database_url: str
+) -> None:
+    await started(api, bot_process, database_url)
+    api.send_text(4343, "je veux parler à un conseiller", first_name="\u202eellimaC")
+    thread = await the_topic(api)
+    assert api.topics(GROUP)[thread].endswith(" · ellimaC")
+    assert await bot_process.stop() == 0
+
+
+async def test_a_toml_nested_too_deep_for_the_parser_gets_an_answer(
+    api: FakeBotApi, bot_process: BotProcess, database_url: str
+) -> None:
+    await started(api, bot_process, database_url)
+    deep = b"[shop]\nmargin = " + b"[" * 5000 + b"]" * 5000 + b"\n"
+    api.send_document(ADMIN, deep, file_name="suppliers.toml", mime_type="application/toml")
+    answer = (await replies(api, ADMIN, 1))[-1]
+    assert "suppliers.toml" in answer.text
+    assert await bot_process.stop() == 0
+
+
+def _visible(sent: list[Sent]) -> str:
+    return html.unescape("".join(re.sub(r"<[^>]*>", "", s.text) for s in sent))
+
+
+async def test_long_texts_arrive_whole_both_ways_and_the_agent_hears_of_what_was_not_delivered(
+    api: FakeBotApi, bot_process: BotProcess, database_url: str
+) -> None:
+    await started(api, bot_process, database_url)
+    api.send_text(CAMILLE, "je veux parler à un conseiller")
+    thread = await the_topic(api)
+    opened = len(await sent_into(api, thread, 1))
+    await all_sent(database_url, CAMILLE)
+    replied = len(api.sent(CAMILLE))
+
+    api.send_text(CAMILLE, "<" * 4096)  # the most Telegram lets a customer write, escaped ×4
+    await eventually(lambda: _visible(api.in_topic(GROUP, thread)[opened:]).count("<") == 4096)
+
+    api.send_in_topic(GROUP, thread, AGENT, "&" * 4000 + " fin")
+    await eventually(lambda: _visible(api.sent(CAMILLE)[replied:]) == "&" * 4000 + " fin")
+
+    api.block(CAMILLE)
+    api.send_in_topic(GROUP, thread, AGENT, "Vous êtes toujours là ?")
+    await eventually(
+        lambda: any(
+            "n'a pas pu être remis" in s.text and "Vous êtes toujours là ?" in s.text
+            for s in api.in_topic(GROUP, thread)
+        )
+    )
     assert await bot_process.stop() == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.storage.models import OutboxMessage
-from bot.telegram.topics import merged
+from bot.telegram.topics import forum_title, merged
 
 
 def row(row_id: int, topic: int, kind: str = "relay", **payload: Any) -> OutboxMessage:
@@ -38,3 +38,10 @@ def test_a_card_goes_alone_and_albums_stop_at_ten_photos() -> None:
 def test_texts_merge_up_to_one_telegram_message() -> None:
     long = [row(n, 1, text="x" * 1000) for n in range(1, 10)]
     assert len(merged(long)) == 3
+
+
+def test_a_topic_title_loses_the_direction_overrides_of_a_customer_name() -> None:
+    name = "R-2026-000001 · \u202eellimaC\u202c · endommagé"
+    assert forum_title(name) == "R-2026-000001 · ellimaC · endommagé"
+    assert forum_title("Demande · \u2067Ali\u2069\u200f\x00") == "Demande · Ali"
+    assert forum_title("Demande · 👨\u200d👩\u200d👧") == "Demande · 👨\u200d👩\u200d👧"

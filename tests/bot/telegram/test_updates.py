@@ -23,8 +23,10 @@ from bot.telegram.errors import is_transient
 from bot.telegram.inbox import CHANNEL, Poller
 from bot.telegram.updates import TelegramUpdates
 from tests.bot.telegram.fake_bot_api import FakeBotApi, eventually
+from tests.helpers import blank_png
 
 AGENTS = -1001234
+PATIENCE = 3.0  # seconds a download is tried again (minutes in the bot)
 
 
 @dataclass
@@ -73,7 +75,9 @@ async def channel(
     engine = Recorder()
     gate = WriteGate(database_url)
     handler = TelegramUpdates(bot, engine, photos_dir=tmp_path / "photos", agent_chat_id=AGENTS)
-    dispatcher = Dispatcher(sessions, gate, handler, channel=CHANNEL, transient=is_transient)
+    dispatcher = Dispatcher(
+        sessions, gate, handler, channel=CHANNEL, transient=is_transient, patience=PATIENCE
+    )
     poller = Poller(bot, sessions, gate, dispatcher.wake, timeout=1)
     tasks = [asyncio.create_task(dispatcher.run()), asyncio.create_task(poller.run())]
     original = api.push_update
@@ -243,3 +247,71 @@ async def _blocked(sessions: async_sessionmaker[AsyncSession], external_id: str)
     async with sessions() as session:
         customer = await session.scalar(select(Customer).where(Customer.external_id == external_id))
     return customer is not None and customer.blocked_at is not None
+
+
+async def test_an_image_bomb_is_refused_as_too_big_without_being_decoded(channel: Channel) -> None:
+    bomb = blank_png(20000, 20000)  # 400 megapixels in a few hundred KiB
+    channel.api.send_document(20, bomb, file_name="photo.png", mime_type="image/png")
+    channel.api.send_document(20, blank_png(8000, 8000), file_name="b.png", mime_type="image/png")
+    await channel.settle()
+    assert channel.events(20) == [UnsupportedIn("too_big"), UnsupportedIn("too_big")]
+    assert not channel.photos.exists() or not list(channel.photos.iterdir())
+
+
+async def _questions(
+    channel: Channel, chat: int, *payloads: tuple[int | None, str, list[list[str]]]
+) -> list[OutboxMessage]:
+    """Messages with buttons sent to `chat`: (case, template, choices) each."""
+    async with channel.sessions.begin() as session:
+        rows = [
+            OutboxMessage(
+                channel="telegram",
+                chat_id=str(chat),
+                case_id=case,
+                payload={"template": template, "text": "?", "choices": choices},
+            )
+            for case, template, choices in payloads
+        ]
+        session.add_all(rows)
+    return rows
+
+
+async def test_an_old_keyboard_does_not_answer_a_later_question(channel: Channel) -> None:
+    offer = [["option:exchange", "Échange"], ["option:refund", "Remboursement"]]
+    first, _later = await _questions(channel, 21, (None, "offer", offer), (None, "ask_reason", [["reason:damaged", "Cassé"]]))  # fmt: skip
+    channel.api.press(21, f"c:{first.id}:1")
+    await channel.settle()
+    assert channel.events(21) == []
+    await channel.after_commit("answerCallbackQuery")
+    assert channel.api.calls("answerCallbackQuery")[0][1]["text"] == (
+        "Ce bouton ne correspond plus à la question en cours."
+    )
+
+
+async def test_the_same_question_asked_again_can_be_answered_on_any_of_its_copies(
+    channel: Channel,
+) -> None:
+    done = [["photos_done", "C'est tout"]]
+    first, _second = await _questions(channel, 22, (None, "photo_received", done), (None, "photo_received", done))  # fmt: skip
+    channel.api.press(22, f"c:{first.id}:0")
+    await channel.settle()
+    assert channel.events(22) == [ChoiceIn("photos_done")]
+
+
+async def test_a_photo_that_cannot_be_downloaded_for_a_while_arrives_once_it_can(
+    channel: Channel,
+) -> None:
+    channel.api.downloads_broken = True
+    channel.api.send_photo(23, _png("teal"))
+    await eventually(lambda: len(channel.api.calls("getFile")) >= 2)  # tried, and tried again
+    channel.api.downloads_broken = False
+    await channel.settle()
+    (photo,) = channel.events(23)
+    assert isinstance(photo, PhotoIn)
+
+
+async def test_a_photo_that_cannot_be_downloaded_at_all_is_asked_again(channel: Channel) -> None:
+    channel.api.downloads_broken = True
+    channel.api.send_photo(24, _png("navy"), caption="la voici")
+    await channel.settle()
+    assert channel.events(24) == [TextIn("la voici"), UnsupportedIn("lost")]
