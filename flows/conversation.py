@@ -55,7 +55,7 @@ class Step:
 
 STEPS: Final[dict[str, Step]] = {
     "ask_reason": Step("ask_reason", lambda j: j.facts.reason is not None),
-    "ask_tracking": Step("ask_tracking", lambda j: j.parcel is not None),
+    "ask_tracking": Step("ask_tracking", lambda j: j.facts.tracking_number is not None),
     "ask_ownership": Step("ask_ownership", lambda j: j.facts.owner_verified),
     "ask_item": Step("ask_item", lambda j: j.item is not None),
     "ask_seal": Step("ask_seal", lambda j: j.facts.seal_intact is not None),
@@ -133,7 +133,8 @@ CUES: Final[list[Cue]] = [
 # The first step whose answer is missing, in the journey's order; then the decision's outcome.
 NEXT_STEP: Final[list[dict[str, Any]]] = [
     {"dest": "ask_reason", "unless": "knows_reason"},
-    {"dest": "ask_tracking", "unless": "knows_parcel"},
+    {"dest": "ask_tracking", "unless": "knows_tracking_number"},
+    {"dest": "handover", "conditions": "ownership_locked", "before": "flag_ownership_locked"},
     {"dest": "ask_ownership", "unless": "owner_verified"},
     {"dest": "ask_item", "unless": "knows_item"},
     {"dest": "handover", "conditions": "item_has_open_case", "before": "flag_open_case"},
@@ -194,6 +195,7 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "rate", "source": "done", "dest": "ask_comment", "before": "note_rating"},
     {"trigger": "note", "source": "ask_comment", "dest": "done", "after": "note_comment"},
     # Not understood: ask again with an example; the third time, a person takes over.
+    {"trigger": "miss", "source": "ask_ownership", "dest": "handover", "conditions": "ownership_locked", "before": "flag_ownership_locked"},
     {"trigger": "miss", "source": WAITING, "dest": "handover", "conditions": "third_miss", "before": "flag_three_misses"},
     {"trigger": "miss", "source": WAITING, "dest": None, "after": "reask"},
     # Photos: thanked at the photo step, kept for later elsewhere.

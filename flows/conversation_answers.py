@@ -30,18 +30,23 @@ def _absorb_reason(journey: Journey, heard: Heard) -> None:
 
 
 def _absorb_tracking(journey: Journey, heard: Heard) -> None:
-    if journey.facts.tracking_number and journey.state != "ask_tracking":
+    """The first valid tracking number of the message, whether or not it is one of the shop's:
+    before the ownership check, nothing tells a customer which numbers exist. It can still be
+    corrected while the ownership is being checked."""
+    facts = journey.facts
+    if facts.tracking_number and journey.state not in ("ask_tracking", "ask_ownership"):
         return
-    found = [number for number in heard.tracking_numbers if number in journey.world.parcels]
-    if found:
-        journey.facts.tracking_number = found[0]
-        journey.facts.tracking_problem = None
-        journey.facts.owner_verified = False
-        journey.facts.line_id = None
-    elif heard.tracking_numbers:
-        journey.facts.tracking_problem = "not_found"
+    if journey.state == "ask_ownership" and heard.proofs:
+        return  # postcodes side by side can read as a number (« 75001 69003 »): they are the answer
+    if heard.tracking_numbers:
+        number = heard.tracking_numbers[0]
+        if number != facts.tracking_number:
+            facts.tracking_number = number
+            facts.owner_verified = False
+            facts.line_id = None
+        facts.tracking_problem = None
     elif journey.state == "ask_tracking":
-        journey.facts.tracking_problem = heard.tracking_refusal or "unknown_shape"
+        facts.tracking_problem = heard.tracking_refusal or "unknown_shape"
 
 
 def _absorb_answer(journey: Journey, heard: Heard) -> None:

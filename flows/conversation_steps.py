@@ -133,8 +133,15 @@ class Journey:
     def knows_reason(self) -> bool:
         return self.facts.reason is not None
 
-    def knows_parcel(self) -> bool:
-        return self.parcel is not None
+    def knows_tracking_number(self) -> bool:
+        return self.facts.tracking_number is not None
+
+    def ownership_locked(self) -> bool:
+        """Too many wrong postcodes or e-mails lately, for this parcel or from this customer."""
+        if self.facts.owner_verified:
+            return False
+        world = self.world
+        return world.customer_locked or self.facts.tracking_number in world.locked_numbers
 
     def owner_verified(self) -> bool:
         return self.facts.owner_verified
@@ -368,8 +375,11 @@ class Journey:
         return tuple(buttons)
 
     def flag_three_misses(self) -> None:
-        unknown = self.state == "ask_tracking" and self.facts.tracking_problem == "not_found"
+        unknown = self.state == "ask_ownership" and self.parcel is None
         self.facts.flag("unknown_tracking" if unknown else "three_misses")
+
+    def flag_ownership_locked(self) -> None:
+        self.facts.flag("ownership_locked")
 
     def flag_open_case(self) -> None:
         self.facts.flag("open_case")

@@ -59,7 +59,10 @@ class World:
     now: datetime
     shop: ShopPolicy | None = None
     parcels: Mapping[str, Parcel] = field(default_factory=dict)
-    proves_ownership: bool = False  # the message holds the order's postcode or e-mail
+    proves_ownership: bool = False  # the message's first postcode or e-mail is the order's
+    # Too many wrong postcodes or e-mails lately: for these tracking numbers, or from this customer.
+    locked_numbers: frozenset[str] = frozenset()
+    customer_locked: bool = False
     duplicate_photo: bool = False  # the photo is in another customer's case
     first_name: str = ""
     opening_hours: str = ""

@@ -39,7 +39,7 @@ OPTIONS: Final[tuple[Option, ...]] = get_args(Option)
 
 # Set by the conversation engine; the decision adds the ones it can see in the facts.
 CONVERSATION_HANDOVER_FLAGS: Final[frozenset[str]] = frozenset(
-    {"three_misses", "duplicate_photo", "angry_words", "customer_asked"}
+    {"three_misses", "duplicate_photo", "angry_words", "customer_asked", "ownership_locked"}
 )
 # Every handover reason, in the order a case card lists them.
 HANDOVER_REASONS: Final[tuple[str, ...]] = (
@@ -49,6 +49,7 @@ HANDOVER_REASONS: Final[tuple[str, ...]] = (
     "conformity_over",
     "above_escalation_threshold",
     "three_misses",
+    "ownership_locked",
     "duplicate_photo",
     "angry_words",
     "customer_asked",

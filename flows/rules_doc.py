@@ -29,6 +29,7 @@ _HANDOVER_LABELS: Final[dict[str, str]] = {
     "conformity_over": "garantie légale de conformité échue",
     "above_escalation_threshold": "prix au-dessus du seuil d'escalade",
     "three_misses": "trois échecs à la même étape",
+    "ownership_locked": "trop de codes postaux ou d'e-mails erronés pour ce colis ou ce client",
     "duplicate_photo": "photo déjà vue dans le dossier d'un autre client",
     "angry_words": "mots de colère ou juridiques (plainte, avocat, litige, PayPal, DGCCRF, arnaque)",
     "customer_asked": "le client demande un conseiller",

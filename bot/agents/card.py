@@ -50,6 +50,7 @@ HANDOVER_WORDS = {
     "conformity_over": "garantie de 2 ans dépassée",
     "above_escalation_threshold": "article au-dessus du seuil de validation",
     "three_misses": "trois réponses non comprises",
+    "ownership_locked": "trop d'essais de code postal ou d'e-mail (colis ou client verrouillé 24 h) : vérifiez l'identité",
     "duplicate_photo": "photo déjà vue dans un autre dossier",
     "angry_words": "client mécontent ou mots juridiques",
     "customer_asked": "le client a demandé un conseiller",

@@ -30,6 +30,7 @@ from bot.storage.audit import record_audit
 from bot.storage.models import (
     AgentTopic,
     Conversation,
+    OrderLine,
     OutboxMessage,
     ReturnCase,
     ShopSettings,
@@ -37,6 +38,7 @@ from bot.storage.models import (
 from flows.case_lifecycle import CaseAnswer
 from flows.conversation_world import Reply
 from flows.tracking import check_tracking_number, normalise_tracking_number
+from messages import euros
 
 CHANNEL = "telegram"
 # The templates agents' commands send to customers themselves (the tone test reads them all);
@@ -307,9 +309,33 @@ async def _refund(context: _Context, argument: str) -> None:
     """/rembourser MONTANT: the decision is a refund of that amount."""
     amount = parse_amount(argument)
     if amount is None:
-        context.tell_agents("Indiquez le montant : /rembourser 24,90")
+        context.tell_agents("Indiquez le montant, positif et au centime près : /rembourser 24,90")
+        return
+    if await _above_paid(context, "rembourser", amount):
         return
     await _decide(context, "refund", amount)
+
+
+async def _above_paid(context: _Context, command: str, amount: Decimal) -> bool:
+    """An amount above what the customer paid waits for /confirmer (a typo costs the shop)."""
+    paid = await _paid(context)
+    if paid is None or amount <= paid:
+        return False
+    context.topic.pending_command, context.topic.pending_amount = command, amount
+    context.tell_agents(
+        f"⚠️ {euros(amount)} dépasse ce que le client a payé pour cet article ({euros(paid)}). "
+        "Tapez /confirmer pour ce montant quand même, ou la commande avec un autre montant."
+    )
+    return True
+
+
+async def _paid(context: _Context) -> Decimal | None:
+    """What the customer paid for the case's line (its price times its quantity)."""
+    case = context.case
+    if case is None or not case.order_line_id:
+        return None
+    line = await context.session.get(OrderLine, case.order_line_id)
+    return line.price * line.quantity if line is not None else None
 
 
 async def _refuse(context: _Context, argument: str) -> None:
@@ -331,12 +357,18 @@ async def _refuse(context: _Context, argument: str) -> None:
 
 
 async def _confirm(context: _Context, _argument: str) -> None:
-    """/confirmer: a refusal the bot warned about."""
-    motive = context.topic.pending_refusal
-    if not motive:
+    """/confirmer: a refusal the law forbids, or an amount above what was paid, the bot warned about."""
+    topic = context.topic
+    command, amount = topic.pending_command, topic.pending_amount
+    topic.pending_command = topic.pending_amount = None
+    if topic.pending_refusal:
+        await _do_refuse(context, topic.pending_refusal, against_law=True)
+    elif command == "rembourser" and amount is not None:
+        await _decide(context, "refund", amount)
+    elif command == "rembourse" and amount is not None:
+        await context.case_event("refund", amount=amount)
+    else:
         context.tell_agents("Rien à confirmer.")
-        return
-    await _do_refuse(context, motive, against_law=True)
 
 
 async def _do_refuse(context: _Context, motive: str, *, against_law: bool) -> None:
@@ -388,7 +420,11 @@ async def _refunded(context: _Context, argument: str) -> None:
     """/rembourse [MONTANT]: the refund is made (the amount decided, unless another is given)."""
     amount = parse_amount(argument) if argument else None
     if argument and amount is None:
-        context.tell_agents("Montant illisible : /rembourse 24,90 (ou /rembourse seul).")
+        context.tell_agents(
+            "Montant illisible : positif et au centime près, /rembourse 24,90 (ou /rembourse seul)."
+        )
+        return
+    if amount is not None and await _above_paid(context, "rembourse", amount):
         return
     await context.case_event("refund", amount=amount)
 

@@ -75,13 +75,17 @@ def decision_for_agent(
     return decision
 
 
+CENT = Decimal("0.01")
+MOST = Decimal("100000")  # beyond any return a shop makes: a typo
+
+
 def parse_amount(raw: str) -> Decimal | None:
-    """« 24,90 », « 24.90 € » → Decimal("24.90"); None when it is not a positive amount."""
-    text = raw.replace("€", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    """« 24,90 », « 24.90 € » → Decimal("24.90"); None unless a positive amount to the cent."""
+    text = raw.replace("€", "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     try:
-        value = Decimal(text)
+        value = Decimal(text.replace(",", "."))
     except InvalidOperation:
         return None
-    if not value.is_finite() or value <= 0 or value > Decimal("100000"):
+    if not value.is_finite() or value <= 0 or value > MOST or value != value.quantize(CENT):
         return None
-    return value.quantize(Decimal("0.01"))
+    return value.quantize(CENT)

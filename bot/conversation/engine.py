@@ -29,7 +29,14 @@ from bot.channels.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, Unsupp
 from bot.channels.payloads import queue_replies
 from bot.conversation import cases
 from bot.conversation.world import UNREAD, Unread, look_up
-from bot.storage.models import SHOP_SETTINGS_ID, Conversation, Customer, ReturnCase, ShopSettings
+from bot.storage.models import (
+    SHOP_SETTINGS_ID,
+    Conversation,
+    Customer,
+    OwnershipMiss,
+    ReturnCase,
+    ShopSettings,
+)
 from flows import events as domain
 from flows.conversation import RESTING, act, respond
 from flows.conversation_world import Answer, Facts, Standing, World
@@ -185,8 +192,15 @@ class ConversationEngine:
             first_name=customer.first_name,
             now=now,
             settings=settings,
+            asking_ownership=standing.state == "ask_ownership",
         )
         answer = fire(standing, looked.world)
+        if looked.ownership_missed is not None:
+            session.add(
+                OwnershipMiss(
+                    customer_id=customer.id, tracking_number=looked.ownership_missed, at=now
+                )
+            )
         file = looked.world.case
         if any(isinstance(e, domain.CaseOpened) for e in answer.events):  # a new request
             case = await cases.open_case(session, customer.id, now)

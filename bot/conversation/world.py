@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import shop_facts
 from bot.cases.files import load_file
 from bot.channels.events import Event, PhotoIn
 from bot.photos import near_copies
-from bot.storage.models import SHOP_SETTINGS_ID, Photo, ReturnCase, ShopSettings
+from bot.storage.models import SHOP_SETTINGS_ID, OwnershipMiss, Photo, ReturnCase, ShopSettings
 from flows.conversation_world import Facts, Item, Parcel, World
 from flows.facts import ShopPolicy
 from flows.understanding import Heard
@@ -35,13 +35,21 @@ class Unread(enum.Enum):
 UNREAD = Unread.UNREAD
 
 
+# Wrong postcodes or e-mails before a parcel, or a customer, is locked out (handed to a person).
+OWNERSHIP_WINDOW = timedelta(hours=24)
+MISSES_PER_PARCEL = 5
+MISSES_PER_CUSTOMER = 10
+
+
 @dataclass
 class Looked:
-    """The world, plus what the engine keeps to write the case (policy version ids, shipments)."""
+    """The world, plus what the engine keeps to write the case (policy version ids, shipments)
+    and whether this message's proof of ownership failed (the engine records the miss)."""
 
     world: World
     policy_versions: dict[int, int] = field(default_factory=dict)  # order line id -> version id
     shipments: dict[str, int] = field(default_factory=dict)  # tracking number -> shipment id
+    ownership_missed: str | None = None  # the tracking number a wrong proof was given for
 
 
 async def look_up(
@@ -55,8 +63,14 @@ async def look_up(
     first_name: str,
     now: datetime,
     settings: ShopSettings | Unread | None = UNREAD,
+    asking_ownership: bool = False,
 ) -> Looked:
-    """Reads everything the core may need for this event (`settings`: unless the caller has)."""
+    """Reads everything the core may need for this event (`settings`: unless the caller has).
+
+    At the ownership step (`asking_ownership`), only the message's first postcode or e-mail is tried
+    (a list of postcodes is one guess, not many); a wrong one is counted with the recent others for
+    the parcel and the customer, which lock the check out past their limits.
+    """
     if settings is UNREAD:
         settings = await session.get(ShopSettings, SHOP_SETTINGS_ID)
     shop = await _shop_policy(session) if settings else None
@@ -71,19 +85,50 @@ async def look_up(
         parcels[found.tracking_number] = await _parcel(session, found, case, looked)
         looked.shipments[found.tracking_number] = found.shipment_id
         if found.tracking_number == facts.tracking_number:
-            proves = any(found.owned_by(proof) for proof in (*heard.proofs, heard.text))
+            proof = heard.proofs[0] if heard.proofs else heard.text
+            proves = found.owned_by(proof)
+    given = facts.tracking_number
+    tried = asking_ownership and bool(heard.proofs) and given is not None and not proves
+    if tried:
+        looked.ownership_missed = given
     looked.world = World(
         today=looked.world.today,
         now=now,
         shop=shop,
         parcels=parcels,
         proves_ownership=proves,
+        locked_numbers=frozenset(
+            [
+                n
+                for n in numbers
+                if await _parcel_locked(session, n, now, tried=tried and n == given)
+            ]
+        ),
+        customer_locked=await _customer_locked(session, customer_id, now, tried=tried),
         duplicate_photo=await _duplicate(session, event, customer_id),
         first_name=first_name,
         opening_hours=settings.opening_hours if settings else "",
         case=await load_file(session, case) if case is not None else None,
     )
     return looked
+
+
+async def _parcel_locked(session: AsyncSession, number: str, now: datetime, *, tried: bool) -> bool:
+    """Whether the parcel has had too many wrong proofs lately, whoever gave them (this one too)."""
+    recent = select(func.count()).where(
+        OwnershipMiss.at >= now - OWNERSHIP_WINDOW, OwnershipMiss.tracking_number == number
+    )
+    return (await session.scalar(recent) or 0) + tried >= MISSES_PER_PARCEL
+
+
+async def _customer_locked(
+    session: AsyncSession, customer_id: int, now: datetime, *, tried: bool
+) -> bool:
+    """Whether the customer has given too many wrong proofs lately, whatever the parcels."""
+    recent = select(func.count()).where(
+        OwnershipMiss.at >= now - OWNERSHIP_WINDOW, OwnershipMiss.customer_id == customer_id
+    )
+    return (await session.scalar(recent) or 0) + tried >= MISSES_PER_CUSTOMER
 
 
 async def _shop_policy(session: AsyncSession) -> ShopPolicy | None:

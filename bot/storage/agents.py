@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,4 +29,7 @@ class AgentTopic(Base):
     holder: Mapped[str | None] = mapped_column(String(200), default=None)  # the agent who took it
     held_at: Mapped[datetime | None] = mapped_column(default=None)
     pending_refusal: Mapped[str | None] = mapped_column(Text, default=None)  # awaiting /confirmer
+    # An amount above what the customer paid, awaiting /confirmer: the command and the amount.
+    pending_command: Mapped[str | None] = mapped_column(String(32), default=None)
+    pending_amount: Mapped[Decimal | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -122,3 +122,18 @@ class Photo(Base):
     path: Mapped[str] = mapped_column(Text)
     source_file_id: Mapped[str] = mapped_column(String(256), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OwnershipMiss(Base):
+    """A postcode or e-mail given for a parcel that did not match it: counted per parcel and per
+    customer over the last hours, so that guessing a parcel's postcode is locked out quickly,
+    whatever the conversation (a new request does not start the count again)."""
+
+    __tablename__ = "ownership_misses"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    tracking_number: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -2,7 +2,7 @@
 
 from bot.storage.agents import AgentTopic
 from bot.storage.base import Base
-from bot.storage.cases import Conversation, Customer, Photo, ReturnCase
+from bot.storage.cases import Conversation, Customer, OwnershipMiss, Photo, ReturnCase
 from bot.storage.jobs import ScheduledJob
 from bot.storage.messaging import AuditEntry, InboxUpdate, OutboxMessage
 from bot.storage.orders import Order, OrderLine, Shipment, shipment_lines
@@ -27,6 +27,7 @@ __all__ = [
     "Order",
     "OrderLine",
     "OutboxMessage",
+    "OwnershipMiss",
     "Photo",
     "Product",
     "ReturnCase",

@@ -64,7 +64,7 @@ def test_a_wrong_tracking_number_three_times_hands_over() -> None:
     chat.say("c'est cassé")
 
     chat.say("RR123456784ES")
-    chat.say("6A15602676399")
+    chat.say("12345")
     assert chat.state == "ask_tracking"
     assert [r.template for r in chat.said] == ["reask_tracking"]
     chat.say("je ne sais pas")
@@ -73,11 +73,24 @@ def test_a_wrong_tracking_number_three_times_hands_over() -> None:
     assert chat.facts.handover_reasons == ["three_misses"]
 
 
-def test_an_unknown_tracking_number_three_times_is_flagged_as_unknown() -> None:
+def test_a_number_that_is_no_parcel_of_the_shop_is_not_told_apart_before_the_ownership_check() -> (
+    None
+):
+    known, unknown = PureChat(NOV_5), PureChat(NOV_5)
+    known.say("c'est cassé")
+    unknown.say("c'est cassé")
+
+    assert known.say("6A15602676300") == unknown.say("6A15602676399")
+    assert unknown.state == "ask_ownership"
+    assert unknown.say("69003") == known.say("75001")  # the same words for both failures
+
+
+def test_an_unknown_tracking_number_is_flagged_as_unknown_after_three_tries() -> None:
     chat = PureChat(NOV_5)
     chat.say("c'est cassé")
+    chat.say("6A15602676399")
     for _ in range(3):
-        chat.say("6A15602676399")
+        chat.say("69003")
 
     assert chat.state == "handover"
     assert chat.facts.handover_reasons == ["unknown_tracking"]

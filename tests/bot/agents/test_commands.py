@@ -141,3 +141,24 @@ async def test_an_agent_takes_back_a_customer_the_bot_was_serving(
         state = await session.scalar(select(Conversation.state))
         topic = (await session.scalars(select(AgentTopic))).one()
     assert state == "handover" and topic.holder == "Alex Martin"
+
+
+async def test_amounts_are_to_the_cent_positive_and_above_what_was_paid_only_when_confirmed(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    desk = await handed_over(sessions)
+    before = len(await desk.said_to_customer())
+
+    for wrong in ("0,001", "0", "-5", "24,905", "beaucoup"):
+        await desk.agent(f"/rembourser {wrong}")
+        assert "au centime près" in (await desk.said_to_agents())[-1], wrong
+    await desk.agent("/rembourser 100000")
+    warning = (await desk.said_to_agents())[-1]
+    assert "dépasse ce que le client a payé" in warning and "34,90" in warning
+    assert len(await desk.said_to_customer()) == before  # nothing said to the customer yet
+
+    await desk.agent("/confirmer")
+
+    refund = (await desk.said_to_customer())[-1]
+    assert "100\u202f000,00\u00a0€" in refund
+    assert len(await desk.said_to_customer()) == before + 1

@@ -35,7 +35,7 @@ async def test_a_wrong_tracking_number_three_times_hands_over(
     await chat.press("reason:defective")
 
     await chat.say("RR123456784ES")
-    await chat.say("6A00000000000")
+    await chat.say("12 34")
     assert chat.state == "ask_tracking"
     outcome = await chat.say("XX")
 
