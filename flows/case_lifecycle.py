@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
@@ -473,11 +473,6 @@ def with_request(file: CaseFile, answer: Answer) -> CaseFile:
         decision=answer.decision,
         needs_authorisation=bool(policy and policy.authorisation_required),
     )
-
-
-def next_reminders(kind: str, due: date) -> tuple[date, date]:
-    """When the shop hears of a due date: a reminder a few days before, an alert the day after."""
-    return law.reminder_day(due), due + timedelta(days=1)
 
 
 def _fire(model: _Lifecycle, trigger: str) -> bool:

@@ -25,7 +25,6 @@ from typing import Any, Final
 
 from transitions import Machine
 
-from flows.case_file import AWAITING, BEFORE_OFFER
 from flows.conversation_steps import Journey
 from flows.conversation_world import Answer, Facts, Standing, World
 from flows.machines import bound
@@ -169,10 +168,8 @@ def _as_list(value: str | list[str] | None) -> list[str]:
     return [value] if isinstance(value, str) else value
 
 
-ANYWHERE: Final = [*RESTING, *WAITING, "handover"]
-# Where a new request may start over, and whence an agent's decision settles the conversation.
+# Where a withdrawal starts a new request (after the choice, the case is settled already).
 RESTARTING: Final = [*RESTING, *FOLLOWING]
-BEFORE_DONE: Final = [*GATHERING, *CHOOSING, "handover", "declined", "new", "cancelled"]
 
 TRANSITIONS: Final[list[dict[str, Any]]] = [
     # Forward: a (re)start, an answered question, a withdrawal, an agent handing back.
@@ -234,8 +231,6 @@ MACHINE: Final = Machine(
 )
 # Triggers fired for the shop's people, not by a customer's message.
 AGENTS_TRIGGERS: Final = ("take_over", "hand_back", "agent_done")
-NO_CASE_YET: Final = ("new", "cancelled")
-CANCELLABLE: Final = (*BEFORE_OFFER, *AWAITING)
 
 
 def respond(standing: Standing, world: World, heard: Heard) -> Answer:
