@@ -10,6 +10,7 @@ import pytest
 from flows.conversation import MACHINE, STATES, TRANSITIONS, respond
 from flows.conversation_world import Facts, Standing, World
 from flows.understanding import Heard
+from messages import render
 from tests.conversation_helpers import PureChat, example_parcel
 
 NOV_5 = date(2026, 11, 5)
@@ -254,3 +255,39 @@ def test_every_event_is_welcome_in_every_state(state: str, heard: Heard) -> None
     answer = respond(Standing(state, Facts()), world, heard)
 
     assert answer.state in {s["name"] for s in STATES}
+
+
+def test_respond_answers_with_a_value_and_leaves_what_it_was_given_alone() -> None:
+    world = World(NOV_5, datetime(2026, 11, 5, 9, 30, tzinfo=UTC))
+    standing = Standing("new", Facts())
+
+    answer = respond(standing, world, Heard(command="agent"))
+
+    assert (answer.trigger, answer.previous_state, answer.state) == ("agent", "new", "handover")
+    assert [type(event).__name__ for event in answer.events] == ["CaseOpened", "HandedOver"]
+    assert [reply.template for reply in answer.replies] == ["handover"]
+    assert standing == Standing("new", Facts())  # the core changed nothing of what it was given
+
+
+def test_every_waiting_step_says_its_question_and_what_answers_it() -> None:
+    from flows.conversation import STEPS, WAITING
+
+    assert set(STEPS) == set(WAITING)
+    assert all(callable(step.answered) for step in STEPS.values())
+
+
+def test_where_is_my_return_says_the_step_and_the_next_date_then_the_question_again() -> None:
+    chat = _lamp_chat()
+    asked = chat.say("où en est mon retour ?")
+    assert [r.template for r in asked] == ["case_status", "ask_photos"]  # mid-journey: asked again
+
+    chat.photo()
+    chat.press("photos:done")
+    chat.press("option:exchange")
+    (status,) = chat.say("/suivi")
+
+    assert status.template == "case_status"
+    text = render(status.template, {"reference": "R-2026-000001", **status.values})
+    assert "nous attendons votre colis retour" in text
+    assert "samedi 5 décembre 2026" in text  # the replacement is due within 30 days (L217-10)
+    assert status.buttons[0].id == "return:shipped"

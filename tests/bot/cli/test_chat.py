@@ -74,3 +74,31 @@ def test_the_conversation_is_found_again_in_a_new_session(tmp_path: Path) -> Non
     second.expect("numéro de suivi")
     second.sendline("/quitter")
     second.expect(pexpect.EOF)
+
+
+def test_the_agents_desk_in_the_terminal_follows_the_case(tmp_path: Path) -> None:
+    photo = tmp_path / "lampe.jpg"
+    photo.write_bytes(jpeg())
+    child = _spawn(tmp_path, "--client", "camille")
+    child.expect("Charger la boutique")
+    child.sendline("o")
+    child.expect("Vous › ")
+    child.sendline("ma lampe 6A15602676300 est cassée")
+    child.expect("code postal")
+    child.sendline("69003")
+    child.expect("photos")
+    child.sendline(f"/photo {photo}")
+    child.expect("1. C'est tout")
+    child.sendline("1")
+    child.expect("1. Échange")
+    child.sendline("1")
+    child.expect(r"\[Conseillers\] Dossier R-\d{4}-000001")  # the topic opens with the card
+    child.expect("en attente du colis retour")
+    child.expect("Vous › ")
+    child.sendline("/conseiller /recu")
+    child.expect("Nous avons bien reçu")
+    child.expect(r"\[Conseillers\] 🛒 À commander")
+    child.sendline("/conseiller /expedie 6C02345678901")
+    child.expect("Votre nouvel article")
+    child.sendline("/quitter")
+    child.expect(pexpect.EOF)
