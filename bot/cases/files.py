@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.agents.decisions import decision_from_json
+from bot.agents.offer import decision_from_json
 from bot.storage.models import OrderLine, ReturnCase, Shipment
 from flows.case_file import ENDED, SETTLED, CaseFile
 
