@@ -66,7 +66,10 @@ class Lifecycle:
         inbox_id: int | None = None,
         **data: Any,
     ) -> CaseAnswer:
-        """One event of the case's own (agents, imports, the scheduler); the customer is told here."""
+        """One event of the case's own (agents, imports, the scheduler); the customer is told here.
+
+        The case is read again, locked, so that two actors never move it on from the same status."""
+        await session.refresh(case, with_for_update=True)
         file = await load_file(session, case)
         answer = case_lifecycle.advance(
             file,

@@ -38,6 +38,7 @@ from bot.storage.models import (
     ShopSettings,
 )
 from flows import events as domain
+from flows.case_file import BEFORE_OFFER
 from flows.conversation import RESTING, act, respond
 from flows.conversation_world import Answer, Facts, Standing, World
 from flows.understanding import Heard, from_choice, understand
@@ -178,7 +179,7 @@ class ConversationEngine:
         settings: ShopSettings | Unread | None = UNREAD,
     ) -> Outcome:
         now = self._clock()
-        case = await session.get(ReturnCase, conversation.case_id) if conversation.case_id else None
+        case = await _case(session, conversation.case_id)
         standing = Standing(
             conversation.state, Facts.from_json(conversation.context), conversation.misses
         )
@@ -247,6 +248,19 @@ class ConversationEngine:
             lock = asyncio.Lock()
             self._locks[key] = lock
         return lock
+
+
+async def _case(session: AsyncSession, case_id: int | None) -> ReturnCase | None:
+    """The conversation's case. Past the offer, the scheduler or an import may move it on at the
+    same time: on PostgreSQL it is then locked for the event (agents lock the conversation first,
+    as the engine does; SQLite has one writer at a time)."""
+    if case_id is None:
+        return None
+    case = await session.get(ReturnCase, case_id)
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    if case is not None and dialect == "postgresql" and case.status not in BEFORE_OFFER:
+        await session.refresh(case, with_for_update=True)
+    return case
 
 
 def _heard(event: Event) -> Heard:
