@@ -91,6 +91,7 @@ async def look_up(
     tried = asking_ownership and bool(heard.proofs) and given is not None and not proves
     if tried:
         looked.ownership_missed = given
+    checking = bool(numbers) and not facts.owner_verified  # only an ownership check can be locked
     looked.world = World(
         today=looked.world.today,
         now=now,
@@ -101,10 +102,10 @@ async def look_up(
             [
                 n
                 for n in numbers
-                if await _parcel_locked(session, n, now, tried=tried and n == given)
+                if checking and await _parcel_locked(session, n, now, tried=tried and n == given)
             ]
         ),
-        customer_locked=await _customer_locked(session, customer_id, now, tried=tried),
+        customer_locked=checking and await _customer_locked(session, customer_id, now, tried=tried),
         duplicate_photo=await _duplicate(session, event, customer_id),
         first_name=first_name,
         opening_hours=settings.opening_hours if settings else "",
