@@ -125,6 +125,8 @@ def _chosen_option(journey: Journey, heard: Heard) -> str | None:
         return heard.option
     if heard.number is not None and 1 <= heard.number <= len(options):
         return options[heard.number - 1]
+    if len(options) == 1 and heard.yes:  # « Cela vous convient-il ? » « oui »
+        return options[0]
     return None
 
 

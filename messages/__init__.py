@@ -11,6 +11,7 @@ customer ever reads those.
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 LOCALE: Final = "fr_FR"
 PARIS: Final = ZoneInfo("Europe/Paris")
@@ -29,13 +31,25 @@ TELEGRAM_LIMIT: Final = 4096  # characters in one message (longer ones are sent 
 
 
 def day(value: date) -> str:
-    """« lundi 30 novembre 2026 »."""
+    """« lundi 30 novembre 2026 », « vendredi 1er janvier 2027 »."""
+    if value.day == 1:
+        return format_date(value, "EEEE '1er' MMMM y", locale=LOCALE)
     return format_date(value, "EEEE d MMMM y", locale=LOCALE)
 
 
 def moment(value: datetime) -> str:
-    """« lundi 30 novembre 2026 à 14:05 », in Paris time."""
-    return format_datetime(value, "EEEE d MMMM y 'à' HH:mm", tzinfo=PARIS, locale=LOCALE)
+    """« lundi 30 novembre 2026 à 14:05 », in Paris time (« 1er » on the first of the month)."""
+    pattern = "EEEE '1er' MMMM y 'à' HH:mm" if value.astimezone(PARIS).day == 1 else None
+    return format_datetime(value, pattern or "EEEE d MMMM y 'à' HH:mm", tzinfo=PARIS, locale=LOCALE)
+
+
+def of_name(name: str) -> Markup:
+    """« de « T-shirt » », « d'« Écouteurs » »: the name quoted after « de », elided before a vowel."""
+    elided = unicodedata.normalize("NFKD", name.strip()[:1]).lower()[:1] in _VOWELS
+    return Markup("d'« {} »" if elided else "de « {} »").format(name)
+
+
+_VOWELS: Final = frozenset("aeiouy")
 
 
 def euros(value: Decimal) -> str:
@@ -53,7 +67,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,  # the templates ship with the code: no need to stat them each render
     )
-    env.filters.update(day=day, moment=moment, euros=euros)
+    env.filters.update(day=day, moment=moment, euros=euros, of_name=of_name)
     return env
 
 

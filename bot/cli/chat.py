@@ -92,8 +92,8 @@ async def _chat(settings: Settings, client: str) -> None:
                 continue
             if line.startswith(AGENT):
                 await _as_agent(engine, sessions, sender, line.removeprefix(AGENT).strip())
-            else:
-                await engine.handle(sender, _event(line, choices, settings))
+            elif (event := _event(line, choices, settings)) is not None:
+                await engine.handle(sender, event)
             choices = await _show(sessions, sender, choices)
 
 
@@ -120,12 +120,15 @@ async def _offer_demo(sessions: async_sessionmaker[AsyncSession]) -> None:
     )
 
 
-def _event(line: str, choices: list[list[str]], settings: Settings) -> Event:
-    """A numbered choice, a photo, or typed text."""
+def _event(line: str, choices: list[list[str]], settings: Settings) -> Event | None:
+    """A numbered choice, a photo, or typed text (None: nothing to send)."""
     if line.isdigit() and 1 <= int(line) <= len(choices):
         return ChoiceIn(choices[int(line) - 1][0])
     if line.startswith("/photo"):
         path = Path(line.removeprefix("/photo").strip()).expanduser()
+        if not path.is_file():
+            click.echo(f"(« {path} » : fichier introuvable, rien n'a été envoyé)")
+            return None
         try:
             stored = store_photo(path.read_bytes(), settings.photos_dir)
         except (OSError, NotAnImage):

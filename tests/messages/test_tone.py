@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from bot.agents.commands import CUSTOMER_TEMPLATES
-from messages import button_label, label_keys, render
+from flows.facts import Decision
+from messages import button_label, day, label_keys, moment, render
 from tests.conversation_helpers import sample_replies
 
 FORBIDDEN = re.compile(
@@ -83,3 +88,84 @@ def test_no_supplier_and_no_blame_in_any_golden_conversation() -> None:
 def test_the_customer_is_addressed_with_vous() -> None:
     for text in _rendered_samples():
         assert not re.search(r"\b(tu|ton|ta|tes|toi)\b", text, re.IGNORECASE), text
+
+
+# -- French as a French reader expects it ----------------------------------------------------------
+
+GLUED = re.compile(r"[a-zà-ÿ0-9»)][.!?][A-ZÀ-Ý]")  # « à votre charge.Vous »
+DATE = re.compile(
+    r"\b(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d{1,2}(?:er)? [a-zéû]+ \d{4}"
+)
+
+
+def _shop_messages(transcript: str) -> list[str]:
+    """Each of the shop's messages in a transcript, as one text."""
+    messages: list[str] = []
+    for line in transcript.splitlines():
+        if line.startswith("Boutique : "):
+            messages.append(line.removeprefix("Boutique : "))
+        elif line.startswith("           ") and messages:
+            messages[-1] += "\n" + line.strip()
+        elif line.startswith("Client"):
+            messages.append("")
+    return [message for message in messages if message]
+
+
+def test_no_two_sentences_are_glued_together() -> None:
+    texts = [*_rendered_samples(), *map(_bot_lines, _transcripts())]
+
+    glued = [match.group() for text in texts for match in GLUED.finditer(text)]
+
+    assert glued == []
+
+
+def test_the_first_of_the_month_is_said_1er() -> None:
+    assert day(date(2027, 1, 1)) == "vendredi 1er janvier 2027"
+    assert day(date(2027, 1, 2)) == "samedi 2 janvier 2027"
+    assert moment(datetime(2027, 1, 1, 9, 30, tzinfo=UTC)) == "vendredi 1er janvier 2027 à 10:30"
+
+
+def test_a_name_after_de_is_elided_before_a_vowel() -> None:
+    decision = sample_offer_decision()
+    values = {"decision": decision, "amount": Decimal("29.90"), "reference": REFERENCE}
+
+    earbuds = render("confirm_withdrawal", {**values, "item": _Named("Écouteurs sans fil")})
+    lamp = render("confirm_withdrawal", {**values, "item": _Named("Lampe Opaline")})
+
+    assert "achat d'« Écouteurs sans fil »" in html.unescape(earbuds)
+    assert "achat de « Lampe Opaline »" in html.unescape(lamp)
+    for text in _rendered_samples():
+        assert not re.search(r"\bde « [AEIOUYÉÈÊÀÂÎÔaeiouyéèêàâîô]", html.unescape(text)), text
+
+
+def test_which_do_you_prefer_is_asked_only_between_two_options_or_more() -> None:
+    offers = [r for r in sample_replies() if r.template == "offer"]
+
+    for offer in offers:
+        text = render(offer.template, {"reference": REFERENCE, **offer.values})
+        several = len(offer.values["decision"].options) > 1
+        assert ("Que préférez-vous ?" in text) is several, text
+    assert {len(o.values["decision"].options) for o in offers} >= {1, 2}
+
+
+def test_no_phrasing_translated_from_english() -> None:
+    for text in [*_rendered_samples(), *map(_bot_lines, _transcripts())]:
+        assert "Nous vous entendons" not in text
+
+
+def test_no_date_is_said_twice_in_one_message() -> None:
+    for transcript in _transcripts():
+        for message in _shop_messages(transcript):
+            dates = DATE.findall(message)
+            assert len(dates) == len(set(dates)), message
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+
+
+def sample_offer_decision() -> Decision:
+    return next(
+        r.values["decision"] for r in sample_replies() if r.template == "confirm_withdrawal"
+    )

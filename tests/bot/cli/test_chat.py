@@ -42,6 +42,8 @@ def test_a_whole_conversation_in_the_terminal(tmp_path: Path) -> None:
     child.expect("code postal")
     child.sendline("35000")
     child.expect("photos")
+    child.sendline(f"/photo {tmp_path / 'absente.jpg'}")
+    child.expect("fichier introuvable")
     child.sendline(f"/photo {photo}")
     child.expect(r"photo reçue \(1\)")
     child.expect("1. C'est tout")
