@@ -20,7 +20,7 @@ def absorb(journey: Journey, heard: Heard) -> None:
     _absorb_reason(journey, heard)
     _absorb_tracking(journey, heard)
     _absorb_answer(journey, heard)
-    if heard.photo:
+    if heard.photo and not journey.world.photo_known:  # the same photo twice counts once
         journey.facts.photos += 1
 
 
@@ -59,7 +59,7 @@ def _absorb_answer(journey: Journey, heard: Heard) -> None:
     elif state == "ask_seal" and heard.yes is not None:
         journey.facts.seal_intact = heard.yes
     elif state == "ask_photos":
-        done = heard.done and journey.facts.photos > 0
+        done = (heard.done or heard.yes is True) and journey.facts.photos > 0
         journey.facts.photos_settled = done or (heard.skip and not journey.photos_required())
     elif state == "ask_option":
         journey.facts.option = _chosen_option(journey, heard)

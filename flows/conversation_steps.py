@@ -43,6 +43,8 @@ from flows.facts import (
 from flows.understanding import Heard
 
 REASON_BUTTONS = tuple(Button(f"reason:{code}", f"reason.{code}") for code in REASONS)
+# The same choices in the same order in every message, so that their numbers stay the same.
+SETTLED_BUTTONS = (Button("start", "start"), Button("agent", "agent"))
 RATING_BUTTONS = tuple(Button(f"rating:{score}", f"rating.{score}") for score in range(1, 6))
 MAX_MISSES = 3
 CANCELLABLE = (*BEFORE_OFFER, *AWAITING)
@@ -238,11 +240,7 @@ class Journey:
     def ask_photos(self) -> None:
         """Asks for photos: required for a problem with the item, optional otherwise."""
         required = self.photos_required()
-        buttons = [Button("photos:done", "photos.done")] if self.facts.photos else []
-        if not required:
-            buttons.append(Button("photos:skip", "photos.skip"))
-        buttons.append(Button("later", "later"))
-        self.say("ask_photos", tuple(buttons), required=required, photos=self.facts.photos)
+        self.say("ask_photos", self._photo_buttons(), required=required, photos=self.facts.photos)
 
     def offer_options(self) -> None:
         """Presents the decision: each option with what happens, who pays and by when."""
@@ -278,8 +276,7 @@ class Journey:
         decision = self.decision()
         rule = decision.rule_id if decision else ""
         template = "declined_late" if rule == "withdrawal_over" else "declined_exempt"
-        buttons = (Button("agent", "agent"), Button("start", "start"))
-        self.say(template, buttons, rule=rule, **self._offer_values())
+        self.say(template, SETTLED_BUTTONS, rule=rule, **self._offer_values())
         self.emit(Declined(rule))
 
     def hand_over(self) -> None:
@@ -324,10 +321,14 @@ class Journey:
         self.say(f"re{self.state}", question.buttons if question else (), **values)
 
     def acknowledge_photo(self) -> None:
-        """Thanks for a photo and offers to send more or finish."""
-        required = self.photos_required()
-        buttons = (Button("photos:done", "photos.done"), Button("later", "later"))
-        self.say("photo_received", buttons, photos=self.facts.photos, required=required)
+        """Thanks for a photo (one already sent is not counted again) and offers to send more or finish."""
+        self.say(
+            "photo_received",
+            self._photo_buttons(),
+            photos=self.facts.photos,
+            required=self.photos_required(),
+            again=self.world.photo_known,
+        )
 
     def keep_photo(self) -> None:
         """Keeps a photo sent before it was asked, and asks the current question again."""
@@ -369,10 +370,9 @@ class Journey:
 
     def _settled_buttons(self) -> tuple[Button, ...]:
         case = self.world.case
-        buttons = [Button("start", "start"), Button("agent", "agent")]
         if self.state == "done" and case is not None and case.status == "awaiting_return":
-            buttons.insert(0, Button("return:shipped", "return.shipped"))
-        return tuple(buttons)
+            return (Button("return:shipped", "return.shipped"), *SETTLED_BUTTONS)
+        return SETTLED_BUTTONS
 
     def flag_three_misses(self) -> None:
         unknown = self.state == "ask_ownership" and self.parcel is None
@@ -461,6 +461,14 @@ class Journey:
     def photos_required(self) -> bool:
         decision = self.decision()
         return decision.photos_required if decision else True
+
+    def _photo_buttons(self) -> tuple[Button, ...]:
+        buttons = [Button("later", "later")]
+        if not self.photos_required():
+            buttons.insert(0, Button("photos:skip", "photos.skip"))
+        if self.facts.photos:
+            buttons.append(Button("photos:done", "photos.done"))
+        return tuple(buttons)
 
     def _item_buttons(self) -> tuple[Button, ...]:
         items = self.parcel.items if self.parcel else ()

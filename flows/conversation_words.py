@@ -243,6 +243,11 @@ NO: Final = (
 )
 DONE: Final = (
     "c est tout",
+    "c tout",
+    "cest tout",
+    "c bon",
+    "ca y est",
+    "j ai fini",
     "termine",
     "fini",
     "voila",

@@ -64,6 +64,7 @@ class World:
     locked_numbers: frozenset[str] = frozenset()
     customer_locked: bool = False
     duplicate_photo: bool = False  # the photo is in another customer's case
+    photo_known: bool = False  # the same photo is already in this case
     first_name: str = ""
     opening_hours: str = ""
     case: CaseFile | None = None  # the conversation's case, as it stands in its lifecycle

@@ -85,8 +85,9 @@ class PureChat:
     def press(self, choice_id: str) -> list[Reply]:
         return self._send(from_choice(choice_id), "")
 
-    def photo(self, *, duplicate: bool = False) -> list[Reply]:
-        return self._send(Heard(photo=True), "", duplicate=duplicate)
+    def photo(self, *, duplicate: bool = False, known: bool = False) -> list[Reply]:
+        """A photo; `known`: the same one as a photo already sent in this case."""
+        return self._send(Heard(photo=True), "", duplicate=duplicate, known=known)
 
     def agent(self, trigger: str) -> list[Reply]:
         """An agents' trigger on the conversation (take over, hand back, settle)."""
@@ -115,9 +116,15 @@ class PureChat:
     def templates(self) -> list[str]:
         return [reply.template for reply in self.said]
 
-    def _send(self, heard: Heard, text: str, *, duplicate: bool = False) -> list[Reply]:
+    def _send(
+        self, heard: Heard, text: str, *, duplicate: bool = False, known: bool = False
+    ) -> list[Reply]:
         return self._run(
-            lambda world: respond(self.standing, world, heard), heard, text, duplicate=duplicate
+            lambda world: respond(self.standing, world, heard),
+            heard,
+            text,
+            duplicate=duplicate,
+            known=known,
         )
 
     def _run(
@@ -127,6 +134,7 @@ class PureChat:
         text: str,
         *,
         duplicate: bool = False,
+        known: bool = False,
     ) -> list[Reply]:
         numbers = [*heard.tracking_numbers, self.facts.tracking_number or ""]
         parcels = {n: p for n in numbers if (p := self._parcel(n)) is not None}
@@ -139,6 +147,7 @@ class PureChat:
             parcels=parcels,
             proves_ownership=proves,
             duplicate_photo=duplicate,
+            photo_known=known,
             first_name="Camille",
             opening_hours=OPENING_HOURS,
             case=self.case,
@@ -244,6 +253,8 @@ def sample_replies() -> list[Reply]:
                 talk.case_event(trigger, **_case_data(data))
             elif step == "<photo>":
                 talk.photo()
+            elif step == "<same photo>":
+                talk.photo(known=True)
             elif step == "<unsupported>":
                 talk._send(Heard(unsupported=True), "")
             elif step in ("<too_big>", "<not_an_image>", "<lost>"):
@@ -258,7 +269,16 @@ def sample_replies() -> list[Reply]:
     nov5, nov20 = date(2026, 11, 5), date(2026, 11, 20)
     chat(nov5, "/start", "hein ?", "cassé", "pas de numéro", "6A15602676300", "75000", "69003")
     chat(nov5, "<photo>", "!reason:damaged", "6A15602676300", "69003", "texte", "<photo>")
-    chat(nov5, "ma lampe 6A15602676300 est cassée", "69003", "<photo>", "!photos:done", "bof")
+    chat(
+        nov5,
+        "ma lampe 6A15602676300 est cassée",
+        "69003",
+        "<photo>",
+        "<same photo>",
+        "euh",
+        "!photos:done",
+        "bof",
+    )
     chat(nov5, "cassé 6A15602676300", "69003", "<photo>", "c'est tout", "!option:refund", "merci")
     chat(nov5, "trop petit RR123456785ES", "31000", "!photos:skip", "!option:exchange", "", "XL")
     chat(nov5, "trop petit EW112720413FR", "31000", "passer", "je le garde", "bleu")

@@ -107,6 +107,7 @@ async def look_up(
         ),
         customer_locked=checking and await _customer_locked(session, customer_id, now, tried=tried),
         duplicate_photo=await _duplicate(session, event, customer_id),
+        photo_known=await _known_photo(session, event, case),
         first_name=first_name,
         opening_hours=settings.opening_hours if settings else "",
         case=await load_file(session, case) if case is not None else None,
@@ -189,6 +190,14 @@ async def _open_case(session: AsyncSession, line_id: int, case: ReturnCase | Non
     if case is not None:
         query = query.where(ReturnCase.id != case.id)
     return (await session.execute(query.limit(1))).scalar_one_or_none()
+
+
+async def _known_photo(session: AsyncSession, event: Event | None, case: ReturnCase | None) -> bool:
+    """Whether this very photo is already in the conversation's case (sent twice)."""
+    if not isinstance(event, PhotoIn) or case is None:
+        return False
+    known = select(Photo.id).where(Photo.case_id == case.id, Photo.sha256 == event.sha256)
+    return (await session.execute(known.limit(1))).first() is not None
 
 
 async def _duplicate(session: AsyncSession, event: Event | None, customer_id: int) -> bool:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation import UnsupportedIn
-from bot.storage.models import Conversation, ReturnCase
-from tests.conversation_helpers import EngineChat
+from bot.photos import store_photo
+from bot.storage.models import Conversation, Photo, ReturnCase
+from tests.conversation_helpers import EngineChat, jpeg
 from tests.helpers import load_example_shop
 
 NOV_5 = date(2026, 11, 5)
@@ -69,6 +71,27 @@ async def test_the_photo_step_answered_with_text_asks_again(
     ]
     lost = await chat.send(UnsupportedIn("lost"))  # a download that failed for minutes
     assert [m["template"] for m in lost.messages] == ["unsupported_lost", "ask_photos"]
+
+
+async def test_the_same_photo_sent_twice_counts_once(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("6A15602676300 cassée")
+    await chat.say("69003")
+    stored = store_photo(jpeg(), tmp_path)
+    await chat.photo(stored.path, stored.sha256, stored.perceptual_hash)
+
+    again = await chat.photo(stored.path, stored.sha256, stored.perceptual_hash)
+
+    assert "déjà dans votre dossier" in chat.texts()[0]
+    assert again.state == "ask_photos"
+    async with sessions() as session:
+        conversation = (await session.execute(select(Conversation))).scalar_one()
+        photos = (await session.execute(select(Photo))).scalars().all()
+    assert conversation.context["photos"] == 1
+    assert len(photos) == 1
 
 
 async def test_a_failed_ownership_check_leaks_no_order_detail(

@@ -1,0 +1,89 @@
+"""The journey as customers really play it (issue 14): free text, questions, second thoughts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.conversation_helpers import PureChat
+
+NOV_5 = date(2026, 11, 5)
+
+
+def _at_the_photos(
+    first: str = "ma lampe 6A15602676300 est cassée", postcode: str = "69003"
+) -> PureChat:
+    chat = PureChat(NOV_5)
+    chat.say(first)
+    chat.say(postcode)
+    assert chat.state == "ask_photos"
+    return chat
+
+
+# -- point 5: photos -------------------------------------------------------------------------------
+
+
+def test_after_a_photo_the_usual_ways_of_saying_done_finish_the_step() -> None:
+    for done in ("c tout", "ok", "voilà", "c'est bon"):
+        chat = _at_the_photos()
+        chat.photo()
+
+        replies = chat.say(done)
+
+        assert chat.state == "ask_option", done
+        assert [r.template for r in replies] == ["offer"]
+
+
+def test_done_before_any_photo_still_asks_for_one() -> None:
+    chat = _at_the_photos()
+
+    replies = chat.say("ok")
+
+    assert chat.state == "ask_photos"
+    assert [r.template for r in replies] == ["reask_photos"]
+
+
+def test_the_same_photo_sent_twice_counts_once() -> None:
+    chat = _at_the_photos()
+    chat.photo()
+
+    replies = chat.photo(known=True)
+
+    assert chat.facts.photos == 1
+    assert [(r.template, r.values["photos"], r.values["again"]) for r in replies] == [
+        ("photo_received", 1, True)
+    ]
+
+
+# -- point 9: stable buttons -----------------------------------------------------------------------
+
+
+def _ids(chat: PureChat) -> list[str]:
+    return [button.id for reply in chat.said for button in reply.buttons]
+
+
+def test_the_photo_steps_choices_keep_their_numbers() -> None:
+    required = _at_the_photos()
+    before = _ids(required)
+    required.photo()
+    after = _ids(required)
+    optional = _at_the_photos("trop petit EW112720413FR", "31000")
+    optional_before = _ids(optional)
+    optional.photo()
+    optional_after = _ids(optional)
+
+    assert after[: len(before)] == before == ["later"]
+    assert optional_after[: len(optional_before)] == optional_before == ["photos:skip", "later"]
+    assert after[-1] == optional_after[-1] == "photos:done"
+
+
+def test_a_refusal_and_the_reminder_after_it_offer_the_same_choices_in_the_same_order() -> None:
+    chat = PureChat(date(2026, 11, 20))
+    chat.say("je n'en veux plus 1Z5R89390357567127")
+    chat.say("44000")
+    chat.say("non")
+    assert chat.state == "declined"
+    refusal = _ids(chat)
+
+    chat.say("bon")
+
+    assert _ids(chat) == refusal == ["start", "agent"]
