@@ -87,3 +87,30 @@ def test_a_refusal_and_the_reminder_after_it_offer_the_same_choices_in_the_same_
     chat.say("bon")
 
     assert _ids(chat) == refusal == ["start", "agent"]
+
+
+# -- point 2: the customer's own mistake is not the shop's -----------------------------------------
+
+
+def test_ordering_the_wrong_item_is_a_withdrawal_not_a_free_replacement() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("je me suis trompé d'article EW112720413FR")
+    chat.say("31000")
+
+    replies = chat.say("passer")
+
+    assert chat.facts.reason == "changed_mind"
+    offer = replies[-1]
+    assert offer.template == "offer"
+    assert offer.values["decision"].window == "withdrawal"
+    assert "keep_and_replace" not in offer.values["decision"].options
+
+
+def test_being_sent_the_wrong_item_stays_the_shops_side() -> None:
+    chat = PureChat(NOV_5)
+
+    chat.say("vous m'avez envoyé le mauvais article EW112720413FR")
+    chat.say("31000")
+
+    assert chat.facts.reason == "wrong_item"
+    assert chat.state == "ask_photos"

@@ -30,6 +30,13 @@ from flows.understanding import from_choice, understand
         ("je n'ai pas reçu mon colis", "not_received"),
         ("colis perdu ?", "not_received"),
         ("toujours rien, jamais arrivé", "not_received"),
+        # The customer's own mistake is theirs; the shop's is « not the right item ».
+        ("je me suis trompé d'article", "changed_mind"),
+        ("j'ai commandé le mauvais modèle, mon erreur", "changed_mind"),
+        ("commandé par erreur", "changed_mind"),
+        ("je me suis trompée de couleur", "size_color"),
+        ("vous m'avez envoyé le mauvais article", "wrong_item"),
+        ("vous vous êtes trompés d'article", "wrong_item"),
     ],
 )
 def test_reasons_as_customers_write_them(text: str, reason: str) -> None:
