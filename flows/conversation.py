@@ -95,6 +95,24 @@ def _stale(journey: Journey, heard: Heard) -> bool:
     )
 
 
+def _aside(journey: Journey, heard: Heard) -> bool:
+    """A question off the path: answered, then the step's question again. Where the case has
+    settled, « when am I refunded » is where the case stands (`status`)."""
+    if heard.choice or journey.state not in (*WAITING, "done", "declined"):
+        return False
+    if heard.asks is None:  # at the options, a question is never a choice
+        return heard.question and journey.state in CHOOSING
+    return heard.asks != "refund_when" or journey.state in (*GATHERING, *CHOOSING)
+
+
+def _changes_choice(journey: Journey, heard: Heard) -> bool:
+    """Once settled, another of the options offered (« NON attendez, je préfère un échange »)."""
+    if journey.state != "done" or heard.option is None or journey.facts.option is None:
+        return False
+    option = journey.offered_option(heard.option)
+    return option is not None and option != journey.facts.option
+
+
 def _case_is(*statuses: str) -> Callable[[Journey, Heard], bool]:
     return lambda j, _h: j.world.case is not None and j.world.case.status in statuses
 
@@ -113,12 +131,14 @@ CUES: Final[list[Cue]] = [
     Cue("agent", lambda j, h: h.alarm, flag="angry_words"),
     Cue("agent", lambda j, h: h.wants_agent, flag="customer_asked"),
     Cue("agent", lambda j, h: h.photo and j.world.duplicate_photo, flag="duplicate_photo"),
+    Cue("aside", _aside),
     Cue("status", lambda j, h: h.wants_status and j.state not in ("new", "cancelled")),
     Cue("start", lambda j, h: j.state in ("new", "cancelled")),
     Cue("rate", lambda j, h: j.state == "done" and h.rating is not None and j.followed_up()),
     Cue("ask_return", lambda j, h: j.state == "done" and h.choice == "return:shipped"),
     Cue("return_sent", lambda j, h: j.state == "done" and bool(h.tracking_numbers)
         and _case_is("awaiting_return")(j, h)),
+    Cue("change", _changes_choice),
     Cue("stale", _stale),
     Cue("remind", lambda j, h: j.state in ("done", "declined")),
     Cue("unsupported", lambda j, h: h.unsupported),
@@ -185,6 +205,11 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "choose", "source": "ask_new_variant", "dest": "done", "after": "settle"},
     {"trigger": "choose", "source": "confirm_withdrawal", "dest": "done", "conditions": "withdrawal_confirmed", "after": "settle"},
     {"trigger": "choose", "source": "confirm_withdrawal", "dest": "ask_option"},
+    # A change of mind after the choice, until anything has shipped (the case re-routes).
+    {"trigger": "change", "source": "done", "dest": "confirm_withdrawal", "prepare": "note_new_choice", "conditions": ["choice_changeable", "chose_withdrawal"]},
+    {"trigger": "change", "source": "done", "dest": "ask_new_variant", "conditions": ["choice_changeable", "chose_new_variant"]},
+    {"trigger": "change", "source": "done", "dest": None, "conditions": "choice_changeable", "after": "settle"},
+    {"trigger": "change", "source": "done", "dest": None, "after": "say_choice_fixed"},
     # After the choice: the return's tracking number, the rating and its comment.
     {"trigger": "ask_return", "source": "done", "dest": "ask_return_tracking"},
     {"trigger": "return_sent", "source": "done", "dest": None, "before": "note_return_number", "after": "note_return"},
@@ -207,6 +232,7 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "cancel", "source": "*", "dest": "cancelled"},
     {"trigger": "help", "source": "*", "dest": None, "after": "explain"},
     {"trigger": "status", "source": "*", "dest": None, "after": "say_status"},
+    {"trigger": "aside", "source": [*WAITING, "done", "declined"], "dest": None, "after": "answer_aside"},
     {"trigger": "resume", "source": [*WAITING, "handover"], "dest": None, "after": "welcome_back"},
     {"trigger": "later", "source": WAITING, "dest": None, "after": "say_later"},
     {"trigger": "stale", "source": "*", "dest": None, "after": "say_stale"},
@@ -244,7 +270,7 @@ def respond(standing: Standing, world: World, heard: Heard) -> Answer:
         journey.facts = Facts()
     if trigger in ("start", "withdraw", "photo", "agent", "answer"):
         journey.absorb(heard)
-    elif trigger in ("unsupported", "relay", "return_sent", "rate"):
+    elif trigger in ("unsupported", "relay", "return_sent", "rate", "aside", "change"):
         journey.heard = heard  # what could not be read, what to relay, what to note
     if trigger == "answer":
         trigger = _answer_trigger(journey)

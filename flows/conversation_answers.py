@@ -121,8 +121,8 @@ def _chosen_line(journey: Journey, heard: Heard) -> int | None:
 def _chosen_option(journey: Journey, heard: Heard) -> str | None:
     decision = journey.decision()
     options = decision.options if decision else ()
-    if heard.option in options:
-        return heard.option
+    if heard.option is not None:
+        return journey.offered_option(heard.option)
     if heard.number is not None and 1 <= heard.number <= len(options):
         return options[heard.number - 1]
     if len(options) == 1 and heard.yes:  # « Cela vous convient-il ? » « oui »

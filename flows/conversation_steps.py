@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from flows import conversation_answers as answers
-from flows.case_file import AWAITING, BEFORE_OFFER
+from flows.case_file import AWAITING, BEFORE_OFFER, REPLACEMENTS
 from flows.conversation_world import Answer, Button, Facts, Item, Parcel, Reply, Standing, World
 from flows.decision import decide
 from flows.events import (
@@ -190,6 +190,20 @@ class Journey:
             "keep_and_replace",
         )
 
+    def choice_changeable(self) -> bool:
+        """Nothing has shipped yet: the case still awaits (`flows.case_file.AWAITING`)."""
+        case = self.world.case
+        return case is not None and case.status in AWAITING
+
+    def offered_option(self, wanted: str) -> str | None:
+        """The offered option the customer means: « un échange » is a new item either way."""
+        decision = self.decision()
+        options = decision.options if decision else ()
+        if wanted in options:
+            return wanted
+        replacements = [option for option in options if option in REPLACEMENTS]
+        return replacements[0] if wanted in REPLACEMENTS and replacements else None
+
     def withdrawal_confirmed(self) -> bool:
         return self.facts.withdrawal_answer is True
 
@@ -363,6 +377,32 @@ class Journey:
         self.say("case_status", buttons, case=self.world.case, asked=True)
         if self.state in self.questions:
             self.ask_again(None)
+
+    def answer_aside(self) -> None:
+        """Answers a question off the path in a few true words, then asks the step's question again."""
+        self.say(
+            "aside",
+            topic=self.heard.asks or "other",
+            state=self.state,
+            opening_hours=self.world.opening_hours,
+            decision=self.decision()
+            if self.state in ("ask_option", "confirm_withdrawal")
+            else None,
+            case=self.world.case,
+        )
+        if self.state in self.questions:
+            self.ask_again(None)
+
+    def note_new_choice(self) -> None:
+        """Another option than the one chosen: taken while nothing has shipped."""
+        if self.choice_changeable() and self.heard.option is not None:
+            self.facts.option = self.offered_option(self.heard.option)
+            self.facts.new_variant = None
+            self.facts.withdrawal_answer = None
+
+    def say_choice_fixed(self) -> None:
+        """Something has already left: the choice can no longer change, a person can help."""
+        self.say("choice_fixed", (Button("agent", "agent"),), case=self.world.case)
 
     def say_too_late_to_cancel(self) -> None:
         """The item is on its way back or back: the request can no longer be cancelled."""

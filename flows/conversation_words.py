@@ -316,6 +316,79 @@ STATUS_QUESTIONS: Final = (
     "quand vais je recevoir le nouvel",
     "quand vais je recevoir mon nouvel",
 )
+# Questions off the path, answered briefly before the step's question again (first match wins).
+ASIDES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    (
+        "robot",
+        (
+            "robot",
+            "un bot",
+            "chatbot",
+            "une ia",
+            "intelligence artificielle",
+            "une machine",
+            "automatique",
+            "chatgpt",
+            "je parle a qui",
+            "vous etes humain",
+            "etes vous humain",
+            "une vraie personne ou",
+        ),
+    ),
+    (
+        "refund_when",
+        (
+            "quand serai je rembourse",
+            "quand vais je etre rembourse",
+            "quand je serai rembourse",
+            "quand suis je rembourse",
+            "quand que je suis rembourse",
+            "quand est ce que je suis rembourse",
+            "quand est ce que je serai rembourse",
+            "quand le remboursement",
+            "delai de remboursement",
+            "delai du remboursement",
+            "combien de temps pour le remboursement",
+            "combien de temps pour etre rembourse",
+            "rembourse quand",
+            "rembourse sous combien",
+        ),
+    ),
+    (
+        "delivery_delay",
+        (
+            "delai de livraison",
+            "delais de livraison",
+            "delai d envoi",
+            "combien de temps pour le recevoir",
+            "combien de temps pour recevoir",
+            "quand vais je le recevoir",
+            "quand vais je recevoir le nouveau",
+            "quand je vais le recevoir",
+            "ca prend combien de temps",
+            "livre en combien de temps",
+            "livre sous combien",
+        ),
+    ),
+    (
+        "opening_hours",
+        (
+            "horaires",
+            "horaire",
+            "heures d ouverture",
+            "vous etes ouverts",
+            "vous etes ouvert",
+            "jusqu a quelle heure",
+            "a quelle heure",
+            "ouvert le week end",
+            "ouvert le samedi",
+            "ouvert le dimanche",
+        ),
+    ),
+)
+QUESTION_WORDS: Final = frozenset(
+    {"quand", "comment", "combien", "pourquoi", "quel", "quels", "quelle", "quelles"}
+)
 LATER: Final = ("plus tard", "tout a l heure", "demain", "un autre jour", "reviendrai", "reviens")
 GREETINGS: Final = (
     "bonjour",

@@ -47,6 +47,8 @@ class Heard:
     photo: bool = False
     rating: int | None = None  # a tapped star of the follow-up (1 to 5)
     wants_status: bool = False  # « où en est mon retour ? »
+    asks: str | None = None  # a question off the path (`conversation_words.ASIDES`), e.g. "robot"
+    question: bool = False  # asks when, how, how much, why or which (a request is no question)
     unsupported: bool = False
     unsupported_kind: str = ""  # what was sent instead, e.g. "too_big", "not_an_image"
 
@@ -118,6 +120,8 @@ def understand(text: str) -> Heard:
         skip=_contains_any(words, _SKIP),
         later=_contains_any(words, _LATER),
         wants_status=_contains_any(words, _STATUS),
+        asks=_first_match(_ASIDES, words),
+        question=any(word in _QUESTION_WORDS for word in words),
     )
 
 
@@ -148,6 +152,7 @@ def _table(
 
 
 _GREETINGS_SQUEEZED: Final = frozenset(_squeeze(word) for word in vocabulary.GREETINGS)
+_QUESTION_WORDS: Final = frozenset(_squeeze(word) for word in vocabulary.QUESTION_WORDS)
 _REASON_PHRASES: Final = _table(vocabulary.REASON_PHRASES)
 _OPTION_PHRASES: Final = _table(vocabulary.OPTION_PHRASES)
 _ALARM_WORDS: Final = _phrases(vocabulary.ALARM_WORDS)
@@ -159,6 +164,7 @@ _DONE: Final = _phrases(vocabulary.DONE)
 _SKIP: Final = _phrases(vocabulary.SKIP)
 _LATER: Final = _phrases(vocabulary.LATER)
 _STATUS: Final = _phrases(vocabulary.STATUS_QUESTIONS)
+_ASIDES: Final = _table(vocabulary.ASIDES)
 
 
 def _close(typed: str, known: str) -> bool:
@@ -193,7 +199,7 @@ def _distance(a: str, b: str) -> int:
 _VOCABULARY: Final = frozenset(
     word
     for phrases in (
-        *(phrases for _code, phrases in _REASON_PHRASES + _OPTION_PHRASES),
+        *(phrases for _code, phrases in _REASON_PHRASES + _OPTION_PHRASES + _ASIDES),
         _ALARM_WORDS, _AGENT_PHRASES, _YES, _STILL_SEALED, _NO, _DONE, _SKIP, _LATER, _STATUS,
     )
     for phrase in phrases

@@ -353,6 +353,26 @@ def sample_replies() -> list[Reply]:
         "@refuse motive=article_utilisé",
     )
     chat(nov5, "cassé 6A15602676300", "69003", "/agent", "%hand_back", "%take_over", "@close")
+    # Questions off the path, second thoughts.
+    chat(
+        nov5,
+        "cassé 6A15602676300",
+        "vous êtes un robot ?",
+        "quels sont vos horaires ?",
+        "c'est quoi le délai de livraison ?",
+        "quand serai-je remboursé ?",
+        "69003",
+        "<photo>",
+        "!photos:done",
+        "comment ça se passe ?",
+        "quand serai-je remboursé ?",
+        "c'est quoi le délai de livraison ?",
+        "!option:exchange",
+        "c'est quoi le délai de livraison ?",
+        "finalement je préfère le remboursement",
+        RETURN_NUMBER,
+        "non, un échange en fait",
+    )
     return talk_log
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+from messages import render
 from tests.conversation_helpers import PureChat
 
 NOV_5 = date(2026, 11, 5)
@@ -114,3 +117,105 @@ def test_being_sent_the_wrong_item_stays_the_shops_side() -> None:
 
     assert chat.facts.reason == "wrong_item"
     assert chat.state == "ask_photos"
+
+
+# -- point 3 and issue 12 point 3: a question is not a choice, and gets an answer ----------------
+
+
+def _at_the_options() -> PureChat:
+    chat = PureChat(date(2026, 11, 26))
+    chat.say("mon chargeur ne marche plus LX123456785CN")
+    chat.say("35000")
+    chat.photo()
+    chat.press("photos:done")
+    assert chat.state == "ask_option"
+    return chat
+
+
+def test_asking_when_the_refund_comes_at_the_options_is_answered_not_chosen() -> None:
+    chat = _at_the_options()
+
+    replies = chat.say("c'est quand que je suis remboursé ??")
+
+    assert chat.state == "ask_option"
+    assert chat.facts.option is None
+    assert [r.template for r in replies] == ["aside", "offer"]
+    assert replies[0].values["topic"] == "refund_when"
+    assert chat.case is not None and chat.case.option is None
+
+
+def test_any_question_at_the_options_is_not_taken_as_a_choice() -> None:
+    chat = _at_the_options()
+
+    replies = chat.say("comment se passe le remboursement ?")
+
+    assert (chat.state, chat.facts.option) == ("ask_option", None)
+    assert [r.template for r in replies] == ["aside", "offer"]
+
+
+def test_a_choice_can_be_changed_until_anything_has_shipped() -> None:
+    chat = _at_the_options()
+    chat.say("je veux le remboursement")
+    assert chat.case is not None and chat.case.status == "awaiting_refund"
+
+    replies = chat.say("NON attendez, je préfère un échange")
+
+    assert chat.state == "done"
+    assert chat.case.option == "keep_and_replace"
+    assert chat.case.status == "awaiting_replacement"
+    assert [r.template for r in replies] == ["instructions_keep_and_replace"]
+
+
+def test_a_choice_cannot_change_once_the_item_is_on_its_way() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("cassé 6A15602676300")
+    chat.say("69003")
+    chat.photo()
+    chat.press("photos:done")
+    chat.press("option:exchange")
+    chat.say("RA123456785FR")
+    assert chat.case is not None and chat.case.status == "return_in_transit"
+
+    replies = chat.say("finalement je préfère le remboursement")
+
+    assert chat.case.option == "exchange"
+    assert [r.template for r in replies] == ["choice_fixed"]
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("vous êtes un robot ?", "robot"),
+        ("c'est un bot qui me répond ?", "robot"),
+        ("quels sont vos horaires ?", "opening_hours"),
+        ("c'est quoi le délai de livraison ?", "delivery_delay"),
+        ("quand serai-je remboursé ?", "refund_when"),
+    ],
+)
+def test_a_question_off_the_path_gets_an_answer_and_the_question_again(
+    text: str, topic: str
+) -> None:
+    chat = PureChat(NOV_5)
+    chat.say("cassé 6A15602676300")
+
+    replies = chat.say(text)
+
+    assert chat.state == "ask_ownership"
+    assert chat.standing.misses == 0
+    assert [r.template for r in replies] == ["aside", "ask_ownership"]
+    assert replies[0].values["topic"] == topic
+
+
+# -- point 8: honest identity ----------------------------------------------------------------------
+
+
+def test_the_bot_says_it_is_the_shops_assistant_and_a_person_can_take_over() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("cassé 6A15602676300")
+
+    replies = chat.say("vous êtes un robot ?")
+
+    text = render(replies[0].template, replies[0].values)
+    assert "assistant automatique de la boutique" in text
+    assert "pas une personne" in text
+    assert "/agent" in text
