@@ -27,6 +27,8 @@ SETTLED = ("refunded", "replacement_shipped")
 ENDED = ("declined", "cancelled", "refused", "closed")
 STATUSES = (*BEFORE_OFFER, *AWAITING, *RETURNING, *SETTLED, *ENDED)
 REPLACEMENTS = ("exchange", "keep_and_replace")
+# Nothing chosen yet: the request itself (reason, item, decision) may still change.
+REQUESTING = (*BEFORE_OFFER, "declined")
 
 
 @dataclass(frozen=True, slots=True)

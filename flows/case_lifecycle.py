@@ -29,6 +29,7 @@ from flows.case_file import (
     BEFORE_OFFER,
     ENDED,
     REPLACEMENTS,
+    REQUESTING,
     RETURNING,
     SETTLED,
     STATUSES,
@@ -53,6 +54,7 @@ from flows.events import (
     Rated,
     Refused,
     ReminderDue,
+    Reopened,
     ReplacementToOrder,
     ReturnShipped,
     StatusChanged,
@@ -98,6 +100,7 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "hand_back", "source": "handover", "dest": "open"},
     *({"trigger": "choose", "source": DECIDABLE, "prepare": "note_choice", **route} for route in ROUTE),
     {"trigger": "decline", "source": BEFORE_OFFER, "dest": "declined"},
+    {"trigger": "reopen", "source": "declined", "dest": "open"},
     {"trigger": "cancel", "source": [*BEFORE_OFFER, *AWAITING], "dest": "cancelled"},
     {"trigger": "refuse", "source": DECIDABLE, "dest": "refused", "prepare": "note_refusal"},
     # The supplier's agreement, and the label it comes with.
@@ -406,6 +409,7 @@ _FROM_CONVERSATION: Final[dict[type, str]] = {
     HandedBack: "hand_back",
     Chose: "choose",
     Declined: "decline",
+    Reopened: "reopen",
     Refused: "refuse",
     Cancelled: "cancel",
     Closed: "close",
@@ -459,7 +463,7 @@ def _data(event: Event) -> dict[str, Any]:
 def with_request(file: CaseFile, answer: Answer) -> CaseFile:
     """The request as the conversation has gathered it so far, until the offer is settled (a case
     keeps the item, the decision and the dates it was settled with)."""
-    if file.status not in BEFORE_OFFER:
+    if file.status not in REQUESTING:
         return file
     facts, item, parcel = answer.standing.facts, answer.item, answer.parcel
     policy = item.policy if item is not None else None

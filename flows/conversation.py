@@ -140,6 +140,7 @@ CUES: Final[list[Cue]] = [
         and _case_is("awaiting_return")(j, h)),
     Cue("change", _changes_choice),
     Cue("stale", _stale),
+    Cue("reconsider", lambda j, h: j.state == "declined" and j.shop_side(h.reason)),
     Cue("remind", lambda j, h: j.state in ("done", "declined")),
     Cue("unsupported", lambda j, h: h.unsupported),
     Cue("photo", lambda j, h: h.photo),
@@ -198,6 +199,8 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     *_to_next_step("withdraw", RESTARTING, before=["welcome", "open_case"], prepare="note_withdrawal"),
     *_to_next_step("withdraw", GATHERING + CHOOSING, prepare="note_withdrawal"),
     *_to_next_step("hand_back", ["handover"], before=["note_hand_back"]),
+    # A refusal invites « si l'article présente un défaut, dites-le-nous »: a defect reopens it.
+    *_to_next_step("reconsider", ["declined"], before=["reopen"], prepare="note_new_reason"),
     # The customer's choice among the options, and what follows it.
     {"trigger": "choose", "source": "ask_option", "dest": "confirm_withdrawal", "conditions": "chose_withdrawal"},
     {"trigger": "choose", "source": "ask_option", "dest": "ask_new_variant", "conditions": "chose_new_variant"},
@@ -270,7 +273,15 @@ def respond(standing: Standing, world: World, heard: Heard) -> Answer:
         journey.facts = Facts()
     if trigger in ("start", "withdraw", "photo", "agent", "answer"):
         journey.absorb(heard)
-    elif trigger in ("unsupported", "relay", "return_sent", "rate", "aside", "change"):
+    elif trigger in (
+        "unsupported",
+        "relay",
+        "return_sent",
+        "rate",
+        "aside",
+        "change",
+        "reconsider",
+    ):
         journey.heard = heard  # what could not be read, what to relay, what to note
     if trigger == "answer":
         trigger = _answer_trigger(journey)

@@ -27,6 +27,7 @@ from flows.events import (
     LeftHandover,
     Rated,
     Relayed,
+    Reopened,
     ReturnShipped,
     WithdrawalAcknowledged,
 )
@@ -206,6 +207,9 @@ class Journey:
 
     def withdrawal_confirmed(self) -> bool:
         return self.facts.withdrawal_answer is True
+
+    def shop_side(self, reason: str | None) -> bool:
+        return reason is not None and side_of(_reason(reason)) == "shop"
 
     def third_miss(self) -> bool:
         return self.misses + 1 >= MAX_MISSES
@@ -431,6 +435,18 @@ class Journey:
         self.facts.option = None
         self.facts.withdrawal_answer = None
         self.facts.photos_settled = True
+
+    def note_new_reason(self) -> None:
+        """A new reason after a refusal (« il a un trou, c'est un défaut »): decided anew."""
+        self.facts.reason = self.heard.reason
+        self.facts.photos_settled = False
+        self.facts.withdrawal = False
+        self.facts.option = None
+
+    def reopen(self) -> None:
+        """Says the request is looked at again; its case reopens."""
+        self.say("reconsidered", reason=self.facts.reason)
+        self.emit(Reopened())
 
     def note_hand_back(self) -> None:
         """An agent gives the conversation back: the customer is told, then the bot goes on."""

@@ -55,6 +55,11 @@ class Chose:
 
 
 @dataclass(frozen=True, slots=True)
+class Reopened:
+    """A declined request is looked at again: the customer gave a new reason (a defect)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Declined:
     """No option could be offered (`rule`: the decision's rule)."""
 
@@ -191,6 +196,7 @@ ConversationEvent = (
     | Relayed
     | Chose
     | Declined
+    | Reopened
     | Refused
     | Cancelled
     | Closed

@@ -284,7 +284,14 @@ def sample_replies() -> list[Reply]:
     chat(nov5, "trop petit EW112720413FR", "31000", "passer", "je le garde", "bleu")
     chat(nov5, "je n'en veux plus EW112720413FR", "31000", "non", "!withdrawal:back")
     chat(date(2026, 10, 22), "/retractation", "6A15602676300", "69003", "euh", "oui")
-    chat(nov20, "je n'en veux plus 1Z5R89390357567127", "44000", "peut-être", "non")
+    chat(
+        nov20,
+        "je n'en veux plus 1Z5R89390357567127",
+        "44000",
+        "peut-être",
+        "non",
+        "il a un trou, c un défaut",
+    )
     chat(nov5, "taille 6A15602676300", "69003", "!photos:skip", "bonjour")
     chat(nov5, "pas reçu 6A15602676300", "69003", "/start", "allo")
     chat(nov5, "/aide", "/start", "!option:refund", "plus tard", "/annuler", "/agent")

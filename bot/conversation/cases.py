@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.events import PhotoIn
 from bot.conversation.world import Looked
 from bot.storage.models import Photo, ReturnCase
-from flows.case_file import BEFORE_OFFER
+from flows.case_file import REQUESTING
 from flows.conversation_world import Answer
 from flows.facts import Decision
 
@@ -42,7 +42,7 @@ async def open_case(session: AsyncSession, customer_id: int, now: datetime) -> R
 def record(case: ReturnCase, answer: Answer, looked: Looked) -> None:
     """Writes what the request is about onto the case (order line, parcel, policy version, decision),
     until the offer is settled: a case keeps what it was decided with."""
-    if case.status not in BEFORE_OFFER:
+    if case.status not in REQUESTING:
         return
     facts, item, parcel = answer.standing.facts, answer.item, answer.parcel
     case.reason = facts.reason

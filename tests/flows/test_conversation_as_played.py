@@ -219,3 +219,26 @@ def test_the_bot_says_it_is_the_shops_assistant_and_a_person_can_take_over() -> 
     assert "assistant automatique de la boutique" in text
     assert "pas une personne" in text
     assert "/agent" in text
+
+
+# -- point 4: after a refusal, a defect claim is heard ---------------------------------------------
+
+
+def test_a_defect_claimed_after_a_refusal_reopens_the_decision() -> None:
+    chat = PureChat(date(2026, 11, 20))
+    chat.say("je n'en veux plus 1Z5R89390357567127")
+    chat.say("44000")
+    chat.say("non")
+    assert (chat.state, chat.case and chat.case.status) == ("declined", "declined")
+
+    replies = chat.say("il a un trou, c un défaut")
+
+    assert [r.template for r in replies] == ["reconsidered", "ask_photos"]
+    assert chat.case is not None and chat.case.status == "open"
+    chat.photo()
+    offer = chat.say("c tout")[-1]
+    assert offer.template == "offer"
+    assert offer.values["decision"].window == "conformity"
+    assert chat.case.reason == "defective"
+    chat.press("option:refund")
+    assert chat.case.status == "awaiting_return"

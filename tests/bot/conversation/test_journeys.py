@@ -168,3 +168,21 @@ async def test_the_bot_stays_silent_while_an_agent_holds_the_case(
 
     assert outcome.messages == []
     assert outcome.for_agent
+
+
+async def test_a_defect_claimed_after_a_refusal_reopens_the_case(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, date(2026, 11, 20))
+    await chat.say("je n'en veux plus 1Z5R89390357567127")
+    await chat.say("44000")
+    declined = await chat.say("non")
+    assert declined.state == "declined"
+
+    reopened = await chat.say("il a un trou, c un défaut")
+
+    assert reopened.state == "ask_photos"
+    async with sessions() as session:
+        case = (await session.execute(select(ReturnCase))).scalar_one()
+    assert (case.status, case.closed_at, case.reason) == ("open", None, "defective")
