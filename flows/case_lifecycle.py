@@ -471,7 +471,7 @@ def with_request(file: CaseFile, answer: Answer) -> CaseFile:
         reason=facts.reason,
         item_name=item.name if item is not None else "",
         price=item.price if item is not None else None,
-        quantity=item.quantity if item is not None else 1,
+        quantity=(facts.quantity or item.quantity) if item is not None else 1,
         order_name=parcel.order_name if parcel is not None and facts.owner_verified else None,
         tracking_number=parcel.tracking_number if parcel is not None else None,
         decision=answer.decision,

@@ -2,7 +2,7 @@
 
 Read top to bottom: `STEPS` are the questions and what answers each; `CUES` decide which trigger a
 message fires; `NEXT_STEP` is the happy path (reason, tracking number, ownership check, item,
-hygiene seal, photos, then the decision: hand over, decline, confirm a withdrawal or offer the
+how many of a line are concerned, hygiene seal, photos, then the decision: hand over, decline, confirm a withdrawal or offer the
 options); `TRANSITIONS` is every move. Information given early is kept, so a step whose answer is
 already known is skipped. What is said on entering each state is in `flows.conversation_steps`.
 
@@ -36,6 +36,7 @@ GATHERING: Final = [
     "ask_tracking",
     "ask_ownership",
     "ask_item",
+    "ask_quantity",
     "ask_seal",
     "ask_photos",
 ]
@@ -57,6 +58,7 @@ STEPS: Final[dict[str, Step]] = {
     "ask_tracking": Step("ask_tracking", lambda j: j.facts.tracking_number is not None),
     "ask_ownership": Step("ask_ownership", lambda j: j.facts.owner_verified),
     "ask_item": Step("ask_item", lambda j: j.item is not None),
+    "ask_quantity": Step("ask_quantity", lambda j: j.facts.quantity is not None),
     "ask_seal": Step("ask_seal", lambda j: j.facts.seal_intact is not None),
     "ask_photos": Step("ask_photos", lambda j: j.facts.photos_settled),
     "ask_option": Step("offer_options", lambda j: j.facts.option is not None),
@@ -158,6 +160,7 @@ NEXT_STEP: Final[list[dict[str, Any]]] = [
     {"dest": "ask_ownership", "unless": "owner_verified"},
     {"dest": "ask_item", "unless": "knows_item"},
     {"dest": "handover", "conditions": "item_has_open_case", "before": "flag_open_case"},
+    {"dest": "ask_quantity", "conditions": "quantity_question_applies"},
     {"dest": "ask_seal", "conditions": "seal_question_applies"},
     {"dest": "ask_photos", "conditions": "photos_wanted"},
     {"dest": "handover", "conditions": "needs_agent"},

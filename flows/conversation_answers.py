@@ -20,6 +20,7 @@ def absorb(journey: Journey, heard: Heard) -> None:
     _absorb_reason(journey, heard)
     _absorb_tracking(journey, heard)
     _absorb_answer(journey, heard)
+    _absorb_quantity(journey, heard)
     if heard.photo and not journey.world.photo_known:  # the same photo twice counts once
         journey.facts.photos += 1
 
@@ -47,6 +48,20 @@ def _absorb_tracking(journey: Journey, heard: Heard) -> None:
         facts.tracking_problem = None
     elif journey.state == "ask_tracking":
         facts.tracking_problem = heard.tracking_refusal or "unknown_shape"
+
+
+def _absorb_quantity(journey: Journey, heard: Heard) -> None:
+    """How many of the line are concerned: asked, or said before (« un des 2 chargeurs »)."""
+    facts, item = journey.facts, journey.item
+    if heard.how_many and facts.quantity is None:
+        facts.quantity_said = heard.how_many
+    if item is None or item.quantity <= 1 or facts.quantity is not None:
+        return
+    number = heard.number if journey.state == "ask_quantity" else None
+    if number is not None and 1 <= number <= item.quantity:
+        facts.quantity = number
+    elif facts.quantity_said:
+        facts.quantity = 1 if facts.quantity_said == "one" else item.quantity
 
 
 def _absorb_answer(journey: Journey, heard: Heard) -> None:

@@ -155,6 +155,16 @@ class Journey:
     def item_has_open_case(self) -> bool:
         return self.item is not None and self.item.open_case is not None
 
+    def quantity_question_applies(self) -> bool:
+        item = self.item
+        return item is not None and item.quantity > 1 and self.facts.quantity is None
+
+    @property
+    def quantity(self) -> int:
+        """How many of the line the request is about (all of it unless the customer said)."""
+        item = self.item
+        return self.facts.quantity or (item.quantity if item else 1)
+
     def seal_question_applies(self) -> bool:
         item, reason = self.item, self.facts.reason
         return (
@@ -249,6 +259,15 @@ class Journey:
         """Asks which item of the parcel the request is about."""
         items = self.parcel.items if self.parcel else ()
         self.say("ask_item", self._item_buttons(), items=items)
+
+    def ask_quantity(self) -> None:
+        """Asks how many of the line are concerned, when the customer received several."""
+        item = self.item
+        count = item.quantity if item else 1
+        buttons = tuple(
+            Button(f"quantity:{n}", "quantity", {"n": n}) for n in range(1, min(count, 6) + 1)
+        )
+        self.say("ask_quantity", buttons, item=item)
 
     def ask_seal(self) -> None:
         """Asks whether a hygiene item's seal is still intact (L221-28)."""
@@ -542,7 +561,8 @@ class Journey:
         item = self.item
         return {
             "item": item,
-            "amount": item.price * item.quantity if item else None,
+            "amount": item.price * self.quantity if item else None,
+            "quantity": self.quantity,
             "decision": self.decision(),
             "reason": self.facts.reason,
         }

@@ -386,6 +386,14 @@ ASIDES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         ),
     ),
 )
+# How many of a line a customer speaks of (« un des 2 chargeurs marche plus »).
+HOW_MANY: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    (
+        "one",
+        ("un des", "une des", "l un des", "l une des", "un seul", "une seule", "un sur", "une sur"),
+    ),
+    ("all", ("les deux", "les 2", "tous les", "toutes les", "tous", "aucun ne", "aucune ne")),
+)
 QUESTION_WORDS: Final = frozenset(
     {"quand", "comment", "combien", "pourquoi", "quel", "quels", "quelle", "quelles"}
 )

@@ -80,6 +80,8 @@ class Facts:
     tracking_problem: str | None = None
     owner_verified: bool = False
     line_id: int | None = None
+    quantity: int | None = None  # how many of the line are concerned (asked when it holds several)
+    quantity_said: str | None = None  # « un des deux » ("one"), « les deux » ("all"), said early
     seal_intact: bool | None = None
     photos: int = 0
     photos_settled: bool = False

@@ -47,13 +47,15 @@ class Heard:
     photo: bool = False
     rating: int | None = None  # a tapped star of the follow-up (1 to 5)
     wants_status: bool = False  # « où en est mon retour ? »
+    how_many: str | None = None  # « un des deux » ("one"), « les deux », « tous » ("all")
     asks: str | None = None  # a question off the path (`conversation_words.ASIDES`), e.g. "robot"
     question: bool = False  # asks when, how, how much, why or which (a request is no question)
     unsupported: bool = False
     unsupported_kind: str = ""  # what was sent instead, e.g. "too_big", "not_an_image"
 
 
-# Button ids, as the channels send them back; `item:<line id>` and `option:<code>` carry a value.
+# Button ids, as the channels send them back; `item:<line id>`, `quantity:<n>` and `option:<code>`
+# carry a value.
 _CHOICE_MEANINGS: Final[dict[str, dict[str, object]]] = {
     "withdraw": {"command": "withdraw"},
     "agent": {"command": "agent"},
@@ -78,6 +80,8 @@ def from_choice(choice_id: str) -> Heard:
         return Heard(choice=choice_id, reason=value)
     if kind == "option" and value in OPTIONS:
         return Heard(choice=choice_id, option=value)
+    if kind == "quantity" and value.isdigit():
+        return Heard(choice=choice_id, number=int(value))
     if kind == "rating" and value in ("1", "2", "3", "4", "5"):
         return Heard(choice=choice_id, rating=int(value))
     meaning = _CHOICE_MEANINGS.get(choice_id, {})
@@ -120,6 +124,7 @@ def understand(text: str) -> Heard:
         skip=_contains_any(words, _SKIP),
         later=_contains_any(words, _LATER),
         wants_status=_contains_any(words, _STATUS),
+        how_many=_first_match(_HOW_MANY, words),
         asks=_first_match(_ASIDES, words),
         question=any(word in _QUESTION_WORDS for word in words),
     )
@@ -165,6 +170,7 @@ _SKIP: Final = _phrases(vocabulary.SKIP)
 _LATER: Final = _phrases(vocabulary.LATER)
 _STATUS: Final = _phrases(vocabulary.STATUS_QUESTIONS)
 _ASIDES: Final = _table(vocabulary.ASIDES)
+_HOW_MANY: Final = _table(vocabulary.HOW_MANY)
 
 
 def _close(typed: str, known: str) -> bool:
@@ -199,7 +205,7 @@ def _distance(a: str, b: str) -> int:
 _VOCABULARY: Final = frozenset(
     word
     for phrases in (
-        *(phrases for _code, phrases in _REASON_PHRASES + _OPTION_PHRASES + _ASIDES),
+        *(phrases for _code, phrases in _REASON_PHRASES + _OPTION_PHRASES + _ASIDES + _HOW_MANY),
         _ALARM_WORDS, _AGENT_PHRASES, _YES, _STILL_SEALED, _NO, _DONE, _SKIP, _LATER, _STATUS,
     )
     for phrase in phrases

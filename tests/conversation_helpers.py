@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from PIL import Image as PILImage
@@ -18,6 +18,7 @@ from flows.case_lifecycle import CaseAnswer, advance, follow, with_request
 from flows.conversation import act, respond
 from flows.conversation_world import Answer, Facts, Item, Parcel, Reply, Standing, World
 from flows.events import CaseOpened
+from flows.events import Event as DomainEvent
 from flows.understanding import Heard, from_choice, understand
 from tests.flows.example_shop import DEMO_DATA, load_example_shop
 
@@ -78,6 +79,9 @@ class PureChat:
     said: list[Reply] = field(default_factory=list)
     last: Answer | None = None
     cases_opened: int = 0
+    last_case_events: list[DomainEvent] = field(
+        default_factory=list
+    )  # what the case's lifecycle told
 
     def say(self, text: str) -> list[Reply]:
         return self._send(understand(text), text)
@@ -162,6 +166,7 @@ class PureChat:
             followed = follow(with_request(self.case, answer), answer.events, today=self.today)
             self.case = followed.file
             replies += followed.replies
+            self.last_case_events = list(followed.events)
         self.said = replies
         return self.said
 
@@ -225,6 +230,13 @@ def two_items() -> dict[str, Parcel]:
     assert lamp is not None and cap is not None
     items = (lamp.items[0], replace(cap.items[0], line_id=2))
     return {"6A15602676300": replace(lamp, items=items)}
+
+
+def two_chargers() -> dict[str, Parcel]:
+    """The charger's parcel as ordered: two of the same line."""
+    parcel = example_parcel("LX123456785CN")
+    assert parcel is not None
+    return {parcel.tracking_number: replace(parcel, items=(replace(parcel.items[0], quantity=2),))}
 
 
 RETURN_NUMBER = "RA123456785FR"  # a valid UPU number that is no parcel of the example shop
@@ -298,6 +310,14 @@ def sample_replies() -> list[Reply]:
     chat(nov5, "cassé", "<unsupported>", "<photo>", "je porte plainte")
     chat(nov5, "cassé 6A15602676300", "69003", "<too_big>", "<not_an_image>", "<lost>")
     chat(nov5, "cassé 6A15602676300", "69003", "le 9", "2", parcels=two_items())
+    chat(
+        nov20 + timedelta(days=6),
+        "chargeur cassé LX123456785CN",
+        "35000",
+        "euh",
+        "1",
+        parcels=two_chargers(),
+    )
     chat(date(2026, 11, 20), "pas conforme 3318810025", "33000", "<photo>", "!photos:done")
     # After the choice: the supplier's agreement and label, the return, the replacement, the follow-up.
     chat(

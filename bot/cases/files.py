@@ -24,7 +24,7 @@ async def load_file(session: AsyncSession, case: ReturnCase) -> CaseFile:
         reason=case.reason,
         item_name=line.name if line is not None else "",
         price=Decimal(price) if price else (line.price if line is not None else None),
-        quantity=line.quantity if line is not None else 1,
+        quantity=facts.get("quantity") or (line.quantity if line is not None else 1),
         order_name=facts.get("order"),
         tracking_number=shipment.tracking_number if shipment is not None else None,
         decision=decision_from_json(case.decision) if case.decision else None,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
+from flows.events import ReplacementToOrder
 from messages import render
-from tests.conversation_helpers import PureChat
+from tests.conversation_helpers import PureChat, two_chargers
 
 NOV_5 = date(2026, 11, 5)
 
@@ -242,3 +244,46 @@ def test_a_defect_claimed_after_a_refusal_reopens_the_decision() -> None:
     assert chat.case.reason == "defective"
     chat.press("option:refund")
     assert chat.case.status == "awaiting_return"
+
+
+# -- point 1: quantity -----------------------------------------------------------------------------
+
+NOV_26 = date(2026, 11, 26)
+
+
+def test_one_of_two_chargers_broken_is_one_charger_refunded_or_replaced() -> None:
+    chat = PureChat(NOV_26, parcels=two_chargers())
+    chat.say("un des 2 chargeurs marche plus, l'autre ca va LX123456785CN")
+    chat.say("35000")
+    chat.photo()
+
+    offer = chat.say("c tout")[-1]
+
+    assert offer.template == "offer"
+    assert (offer.values["quantity"], offer.values["amount"]) == (1, Decimal("9.90"))
+    chat.press("option:keep_and_replace")
+    assert chat.case is not None and chat.case.quantity == 1
+    assert ReplacementToOrder(None, 1) in chat.last_case_events
+
+
+def test_several_of_a_line_asks_how_many_are_concerned_and_the_amount_follows() -> None:
+    chat = PureChat(NOV_26, parcels=two_chargers())
+    chat.say("chargeur cassé LX123456785CN")
+
+    replies = chat.say("35000")
+
+    assert [r.template for r in replies] == ["ask_quantity"]
+    assert [b.id for b in replies[0].buttons] == ["quantity:1", "quantity:2"]
+    assert chat.say("euh")[0].template == "reask_quantity"
+    assert chat.say("les deux")[0].template == "ask_photos"
+    chat.photo()
+    assert chat.say("c tout")[-1].values["amount"] == Decimal("19.80")
+    chat.press("option:refund")
+    assert chat.case is not None and chat.case.amount == Decimal("19.80")
+
+
+def test_a_line_of_one_is_not_asked_how_many() -> None:
+    chat = PureChat(NOV_26)
+    chat.say("chargeur cassé LX123456785CN")
+
+    assert [r.template for r in chat.say("35000")] == ["ask_photos"]

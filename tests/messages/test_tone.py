@@ -35,7 +35,7 @@ def _rendered_samples() -> list[str]:
     texts = [
         render(r.template, {"reference": "R-2026-000123", **r.values}) for r in sample_replies()
     ]
-    labels = [button_label(key, {"name": "Lampe", "price": 1}) for key in label_keys()]
+    labels = [button_label(key, {"name": "Lampe", "price": 1, "n": 2}) for key in label_keys()]
     return texts + labels
 
 

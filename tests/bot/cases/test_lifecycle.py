@@ -194,7 +194,7 @@ async def test_keep_and_replace_skips_the_return_and_the_replacement_is_shipped(
     sessions: async_sessionmaker[AsyncSession], database_url: str, tmp_path: Path
 ) -> None:
     shop = await _opened(sessions, database_url, tmp_path)
-    await shop.customer("le chargeur est arrivé tout abîmé LX123456785CN")
+    await shop.customer("les deux chargeurs : le colis est arrivé tout abîmé LX123456785CN")
     await shop.customer("35000")
     await shop.photo()
     await shop.customer("terminé")
@@ -288,7 +288,7 @@ async def test_reminders_before_the_due_date_and_alerts_with_the_surcharge_after
     sessions: async_sessionmaker[AsyncSession], database_url: str, tmp_path: Path
 ) -> None:
     shop = await _opened(sessions, database_url, tmp_path)
-    await shop.customer("le chargeur est arrivé tout abîmé LX123456785CN")
+    await shop.customer("les deux chargeurs : le colis est arrivé tout abîmé LX123456785CN")
     await shop.customer("35000")
     await shop.photo()
     await shop.customer("terminé")

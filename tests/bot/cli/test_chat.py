@@ -41,6 +41,8 @@ def test_a_whole_conversation_in_the_terminal(tmp_path: Path) -> None:
     child.sendline("lx 1234 5678 5 cn")
     child.expect("code postal")
     child.sendline("35000")
+    child.expect("Combien sont concernés")
+    child.sendline("1")
     child.expect("photos")
     child.sendline(f"/photo {tmp_path / 'absente.jpg'}")
     child.expect("fichier introuvable")

@@ -26,7 +26,7 @@ TYPED: dict[str, dict[str, str]] = {
     "D04": {"first": "je veux me retracter, les pinceaux ne me plaisent pas", "seal": "non ils ont ete ouverts"},
     "D07": {"first": "la lampe est trop grande pour ma table de nuit"},
     "D08": {"first": "Bonjour, j'ai reçu la lampe CASSÉE 😡 numéro 6A15602676300", "done": "voila c'est tout", "option": "un echange svp"},
-    "D10": {"first": "le chargeur est arrivé tout abimé LX123456785CN", "done": "termine", "option": "je le garde"},
+    "D10": {"first": "le chargeur est arrivé tout abimé LX123456785CN", "quantity": "un seul", "done": "termine", "option": "je le garde"},
     "D13": {"first": "jamais recu mon colis 6A15602676300 !!"},
     "D16": {"first": "la casquette me plait pas finalement EW112720413FR", "photos": "pas de photo", "option": "remboursement", "confirm": "oui"},
 }  # fmt: skip
@@ -75,6 +75,8 @@ class Golden:
             await self._say(_spaced(number) if typed else number)
         elif state == "ask_ownership":
             await self._say(POSTCODES[row["tracking_number"]])
+        elif state == "ask_quantity":  # two chargers received, one concerned
+            await (self._say(typed["quantity"]) if typed else self._press("quantity:1"))
         elif state == "ask_seal":
             intact = row["seal_intact"] == "true"
             await (

@@ -87,6 +87,7 @@ RESTART_AT = {
     "ask_reason": "D01",
     "ask_tracking": "D12",
     "ask_ownership": "D08",
+    "ask_quantity": "D10",
     "ask_seal": "D05",
     "ask_photos": "D09",
     "ask_option": "D14",

@@ -211,7 +211,9 @@ async def test_keep_and_replace_a_supplier_refusal_and_a_cancellation_end_to_end
     await bot_process.started()
 
     # Tom keeps his damaged charger; a new one is ordered and shipped.
-    api.send_text(TOM, "le chargeur est arrivé tout abîmé LX123456785CN", first_name="Tom")
+    api.send_text(
+        TOM, "les deux chargeurs : le colis est arrivé tout abîmé LX123456785CN", first_name="Tom"
+    )
     api.send_text(TOM, "35000", first_name="Tom")
     api.send_photo(TOM, photo_of_the_damage(41))
     api.send_text(TOM, "terminé", first_name="Tom")
