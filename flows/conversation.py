@@ -31,6 +31,7 @@ from flows.machines import bound
 from flows.understanding import ALWAYS_VALID_CHOICES, Heard
 
 RESTING: Final = ["new", "done", "declined", "cancelled"]
+SETTLED: Final = ["done", "declined"]  # a request answered: another may follow in the same chat
 GATHERING: Final = [
     "ask_reason",
     "ask_tracking",
@@ -120,6 +121,7 @@ def _case_is(*statuses: str) -> Callable[[Journey, Heard], bool]:
 
 
 CUES: Final[list[Cue]] = [
+    Cue("again", lambda j, h: h.command == "start" and j.state in SETTLED and j.knows_parcel()),
     Cue("start", lambda j, h: h.command == "start" and j.state in RESTING),
     Cue("resume", lambda j, h: h.command == "start"),
     Cue("relay", lambda j, h: j.state == "handover" and h.command == "withdraw"),  # the agent takes it
@@ -198,6 +200,8 @@ RESTARTING: Final = [*RESTING, *FOLLOWING]
 TRANSITIONS: Final[list[dict[str, Any]]] = [
     # Forward: a (re)start, an answered question, a withdrawal, an agent handing back.
     *_to_next_step("start", RESTING, before=["welcome", "open_case"]),
+    # Another request in the same chat: no greeting again, the parcel kept unless another is named.
+    *_to_next_step("again", SETTLED, before=["say_new_request", "open_case"]),
     *_to_next_step("proceed", GATHERING),
     *_to_next_step("withdraw", RESTARTING, before=["welcome", "open_case"], prepare="note_withdrawal"),
     *_to_next_step("withdraw", GATHERING + CHOOSING, prepare="note_withdrawal"),
@@ -274,7 +278,9 @@ def respond(standing: Standing, world: World, heard: Heard) -> Answer:
     trigger = cue.trigger
     if trigger == "start" or (trigger == "withdraw" and standing.state in RESTARTING):
         journey.facts = Facts()
-    if trigger in ("start", "withdraw", "photo", "agent", "answer"):
+    elif trigger == "again":
+        journey.facts = journey.facts.same_parcel()
+    if trigger in ("start", "again", "withdraw", "photo", "agent", "answer"):
         journey.absorb(heard)
     elif trigger in (
         "unsupported",

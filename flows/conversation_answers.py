@@ -18,7 +18,11 @@ if TYPE_CHECKING:
 def absorb(journey: Journey, heard: Heard) -> None:
     """Keeps what the message says that the journey can use, at this step or a later one."""
     _absorb_reason(journey, heard)
-    _absorb_tracking(journey, heard)
+    replaced = _absorb_tracking(journey, heard)
+    # The shell checked the proof against the parcel known before, or else the one named now.
+    if journey.world.proves_ownership and journey.parcel is not None and not replaced:
+        journey.facts.owner_verified = True
+    _absorb_early_proofs(journey, heard)
     _absorb_answer(journey, heard)
     _absorb_quantity(journey, heard)
     if heard.photo and not journey.world.photo_known:  # the same photo twice counts once
@@ -30,24 +34,33 @@ def _absorb_reason(journey: Journey, heard: Heard) -> None:
         journey.facts.reason = heard.reason
 
 
-def _absorb_tracking(journey: Journey, heard: Heard) -> None:
+# Where a number named later replaces the request's: while the ownership is checked, and for a new
+# request in the same chat (before anything of the order is shown).
+_NUMBER_MAY_CHANGE = ("ask_tracking", "ask_ownership", "ask_reason")
+
+
+def _absorb_tracking(journey: Journey, heard: Heard) -> bool:
     """The first valid tracking number of the message, whether or not it is one of the shop's:
     before the ownership check, nothing tells a customer which numbers exist. It can still be
-    corrected while the ownership is being checked."""
+    corrected while the ownership is being checked. True when it replaced another number."""
     facts = journey.facts
-    if facts.tracking_number and journey.state not in ("ask_tracking", "ask_ownership"):
-        return
+    stored = facts.tracking_number
+    if stored and journey.state not in _NUMBER_MAY_CHANGE:
+        return False
     if journey.state == "ask_ownership" and heard.proofs:
-        return  # postcodes side by side can read as a number (« 75001 69003 »): they are the answer
+        return False  # postcodes side by side can read as a number (« 75001 69003 »): they are the answer
     if heard.tracking_numbers:
         number = heard.tracking_numbers[0]
-        if number != facts.tracking_number:
+        if number != stored:
             facts.tracking_number = number
             facts.owner_verified = False
             facts.line_id = None
+            facts.quantity = None
         facts.tracking_problem = None
-    elif journey.state == "ask_tracking":
+        return stored is not None and number != stored
+    if journey.state == "ask_tracking":
         facts.tracking_problem = heard.tracking_refusal or "unknown_shape"
+    return False
 
 
 def _absorb_quantity(journey: Journey, heard: Heard) -> None:
@@ -64,12 +77,21 @@ def _absorb_quantity(journey: Journey, heard: Heard) -> None:
         facts.quantity = 1 if facts.quantity_said == "one" else item.quantity
 
 
+def _absorb_early_proofs(journey: Journey, heard: Heard) -> None:
+    """A postcode or e-mail typed before the parcel is known: kept to check it then (two at most)."""
+    facts = journey.facts
+    if facts.owner_verified:
+        facts.early_proofs = []
+    elif journey.parcel is None and heard.proofs:
+        facts.early_proofs = list(heard.proofs[:2])
+    elif journey.parcel is not None:
+        facts.early_proofs = []  # checked once, with this event's world
+
+
 def _absorb_answer(journey: Journey, heard: Heard) -> None:
     """The answer to the current step's own question."""
     state = journey.state
-    if state == "ask_ownership" and journey.world.proves_ownership:
-        journey.facts.owner_verified = True
-    elif state == "ask_item":
+    if state == "ask_item":
         journey.facts.line_id = _chosen_line(journey, heard)
     elif state == "ask_seal" and heard.yes is not None:
         journey.facts.seal_intact = heard.yes

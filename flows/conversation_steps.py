@@ -350,6 +350,10 @@ class Journey:
         """Greets the customer, apologises and says what will happen."""
         self.say("welcome", first_name=self.world.first_name)
 
+    def say_new_request(self) -> None:
+        """Another request in the same chat: no greeting again; the parcel is kept unless another is named."""
+        self.say("new_request", tracking_number=self.facts.tracking_number)
+
     def reask(self) -> None:
         """Says the answer was not understood, with an example, and offers the same buttons."""
         self.misses += 1

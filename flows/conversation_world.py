@@ -79,6 +79,9 @@ class Facts:
     tracking_number: str | None = None
     tracking_problem: str | None = None
     owner_verified: bool = False
+    early_proofs: list[str] = field(
+        default_factory=list
+    )  # a postcode or e-mail typed before the parcel
     line_id: int | None = None
     quantity: int | None = None  # how many of the line are concerned (asked when it holds several)
     quantity_said: str | None = None  # « un des deux » ("one"), « les deux » ("all"), said early
@@ -103,6 +106,10 @@ class Facts:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def same_parcel(self) -> Facts:
+        """A new request about the same parcel: its number and the ownership proven are kept."""
+        return Facts(tracking_number=self.tracking_number, owner_verified=self.owner_verified)
 
     def flag(self, reason: str) -> None:
         if reason not in self.handover_reasons:

@@ -142,8 +142,10 @@ class PureChat:
     ) -> list[Reply]:
         numbers = [*heard.tracking_numbers, self.facts.tracking_number or ""]
         parcels = {n: p for n in numbers if (p := self._parcel(n)) is not None}
-        stored = self.facts.tracking_number
-        proves = bool(stored) and text.strip() == POSTCODES.get(stored or "")
+        # As the shell does: the parcel known before, or else the first one named.
+        target = self.facts.tracking_number or next(iter(parcels), None)
+        given = (*heard.proofs, text.strip(), *self.facts.early_proofs)
+        proves = bool(target) and POSTCODES.get(target or "") in given
         world = World(
             today=self.today,
             now=self._now(),
@@ -380,6 +382,9 @@ def sample_replies() -> list[Reply]:
         "@refuse motive=article_utilisé",
     )
     chat(nov5, "cassé 6A15602676300", "69003", "/agent", "%hand_back", "%take_over", "@close")
+    chat(
+        nov5, "cassé 6A15602676300", "69003", "<photo>", "!photos:done", "!option:refund", "!start"
+    )
     # Questions off the path, second thoughts.
     chat(
         nov5,

@@ -39,7 +39,7 @@ async def open_case(session: AsyncSession, customer_id: int, now: datetime) -> R
     return case
 
 
-def record(case: ReturnCase, answer: Answer, looked: Looked) -> None:
+def record(case: ReturnCase, answer: Answer, looked: Looked, *, with_item: bool = True) -> None:
     """Writes what the request is about onto the case (order line, parcel, policy version, decision),
     until the offer is settled: a case keeps what it was decided with."""
     if case.status not in REQUESTING:
@@ -49,7 +49,7 @@ def record(case: ReturnCase, answer: Answer, looked: Looked) -> None:
     case.seal_intact = facts.seal_intact
     if parcel is not None:
         case.shipment_id = looked.shipments.get(parcel.tracking_number)
-    if item is not None and item.open_case is None:
+    if with_item and item is not None and item.open_case is None:
         case.order_line_id = item.line_id
         case.policy_version_id = looked.policy_versions.get(item.line_id)
     decision = answer.decision

@@ -203,12 +203,16 @@ class ConversationEngine:
                 )
             )
         file = looked.world.case
-        if any(isinstance(e, domain.CaseOpened) for e in answer.events):  # a new request
+        opened = any(isinstance(e, domain.CaseOpened) for e in answer.events)
+        if opened:  # a new request
             case = await cases.open_case(session, customer.id, now)
             file = None
         replies = list(answer.replies)
         if case is not None:
-            cases.record(case, answer, looked)
+            # A request opened after another was looked up beside that one: its item waits for the
+            # next event, which checks it against the other open cases.
+            with_item = not (opened and looked.world.case is not None)
+            cases.record(case, answer, looked, with_item=with_item)
             if isinstance(event, PhotoIn):
                 await cases.keep_photo(session, case, event)
             replies += await self.lifecycle.follow(

@@ -75,6 +75,8 @@ async def look_up(
         settings = await session.get(ShopSettings, SHOP_SETTINGS_ID)
     shop = await _shop_policy(session) if settings else None
     numbers = list(dict.fromkeys([*heard.tracking_numbers, *filter(None, [facts.tracking_number])]))
+    # The parcel the request is about: the one known before, or else the first one named.
+    target = facts.tracking_number or next(iter(heard.tracking_numbers), None)
     looked = Looked(World(today=now.astimezone(PARIS).date(), now=now))
     parcels: dict[str, Parcel] = {}
     proves = False
@@ -84,10 +86,11 @@ async def look_up(
             continue
         parcels[found.tracking_number] = await _parcel(session, found, case, looked)
         looked.shipments[found.tracking_number] = found.shipment_id
-        if found.tracking_number == facts.tracking_number:
-            proof = heard.proofs[0] if heard.proofs else heard.text
-            proves = found.owned_by(proof)
-    given = facts.tracking_number
+        if found.tracking_number == target:
+            # One guess a message: its first postcode or e-mail, else one given before the parcel.
+            proofs = [*heard.proofs, *facts.early_proofs[:1]]
+            proves = found.owned_by(proofs[0] if proofs else heard.text)
+    given = target
     tried = asking_ownership and bool(heard.proofs) and given is not None and not proves
     if tried:
         looked.ownership_missed = given

@@ -9,7 +9,7 @@ import pytest
 
 from flows.events import ReplacementToOrder
 from messages import render
-from tests.conversation_helpers import PureChat, two_chargers
+from tests.conversation_helpers import PureChat, two_chargers, two_items
 
 NOV_5 = date(2026, 11, 5)
 
@@ -287,3 +287,68 @@ def test_a_line_of_one_is_not_asked_how_many() -> None:
     chat.say("chargeur cassé LX123456785CN")
 
     assert [r.template for r in chat.say("35000")] == ["ask_photos"]
+
+
+# -- point 6: nothing asked twice ------------------------------------------------------------------
+
+
+def test_a_postcode_in_the_first_message_is_the_ownership_proof() -> None:
+    chat = PureChat(NOV_5)
+
+    replies = chat.say("bonjour, ma lampe 6A15602676300 est arrivée cassée, je suis au 69003")
+
+    assert chat.facts.owner_verified
+    assert [r.template for r in replies] == ["welcome", "ask_photos"]
+
+
+def test_a_postcode_given_before_the_tracking_number_is_used_once_it_comes() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("ma lampe est cassée, code postal 69003")
+
+    replies = chat.say("6A15602676300")
+
+    assert chat.facts.owner_verified
+    assert [r.template for r in replies] == ["ask_photos"]
+
+
+def test_a_wrong_early_postcode_still_asks_for_the_proof() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("ma lampe est cassée, code postal 75001")
+
+    replies = chat.say("6A15602676300")
+
+    assert not chat.facts.owner_verified
+    assert [r.template for r in replies] == ["ask_ownership"]
+
+
+def test_a_new_request_about_the_same_parcel_asks_neither_greeting_nor_parcel_again() -> None:
+    chat = PureChat(NOV_5, parcels=two_items())
+    for step in ("cassé 6A15602676300", "69003", "1"):
+        chat.say(step)
+    chat.photo()
+    chat.press("photos:done")
+    chat.press("option:refund")
+    assert chat.state == "done"
+
+    again = chat.press("start")
+    reason = chat.press("reason:size_color")
+
+    assert [r.template for r in again] == ["new_request", "ask_reason"]
+    assert [r.template for r in reason] == ["ask_item"]
+    assert chat.cases_opened == 2
+
+
+def test_a_new_request_about_another_parcel_takes_its_number() -> None:
+    chat = PureChat(NOV_5)
+    for step in ("cassé 6A15602676300", "69003"):
+        chat.say(step)
+    chat.photo()
+    chat.press("photos:done")
+    chat.press("option:refund")
+    chat.press("start")
+
+    replies = chat.say("la casquette est trop petite EW112720413FR")
+
+    assert chat.facts.tracking_number == "EW112720413FR"
+    assert not chat.facts.owner_verified
+    assert [r.template for r in replies] == ["ask_ownership"]

@@ -28,6 +28,21 @@ async def test_a_first_message_with_reason_and_tracking_number_skips_both_questi
     assert [m["template"] for m in outcome.messages] == ["welcome", "ask_ownership"]
 
 
+async def test_a_postcode_given_early_is_the_ownership_proof(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    first = EngineChat(sessions, NOV_5, name="camille")
+    second = EngineChat(sessions, NOV_5, name="yanis")
+
+    at_once = await first.say("ma lampe 6A15602676300 est arrivée cassée, je suis au 69003")
+    await second.say("la casquette est trop petite, j'habite au 31000")
+    before = await second.say("EW112720413FR")
+
+    assert [m["template"] for m in at_once.messages] == ["welcome", "ask_photos"]
+    assert [m["template"] for m in before.messages] == ["ask_photos"]
+
+
 async def test_a_wrong_tracking_number_three_times_hands_over(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -186,3 +201,27 @@ async def test_a_defect_claimed_after_a_refusal_reopens_the_case(
     async with sessions() as session:
         case = (await session.execute(select(ReturnCase))).scalar_one()
     assert (case.status, case.closed_at, case.reason) == ("open", None, "defective")
+
+
+async def test_a_new_request_in_the_same_chat_keeps_the_parcel_and_sees_the_open_case(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("la casquette me va pas, trop petite EW112720413FR")
+    await chat.say("31000")
+    await chat.press("photos:skip")
+    await chat.press("option:refund")
+    await chat.press("withdrawal:confirm")
+
+    again = await chat.press("start")
+    reason = await chat.press("reason:damaged")
+
+    assert [m["template"] for m in again.messages] == ["new_request", "ask_reason"]
+    assert reason.state == "handover"  # the cap's first case is still open
+    async with sessions() as session:
+        cases = (await session.execute(select(ReturnCase).order_by(ReturnCase.id))).scalars().all()
+    assert [(c.status, c.order_line_id is not None) for c in cases] == [
+        ("awaiting_refund", True),
+        ("handover", False),
+    ]
