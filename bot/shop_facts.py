@@ -127,6 +127,27 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
     )
 
 
+async def order_tracking_numbers(
+    session: AsyncSession, *, order_name: str | None = None, email: str | None = None
+) -> list[str]:
+    """The parcels of the one order with this name (« #1003 ») or this e-mail: none when no order or
+    several match. The ownership check still follows: a number or an e-mail only finds it."""
+    query = select(Order.id)
+    if order_name is not None:
+        query = query.where(Order.name == order_name)
+    elif email:
+        query = query.where(func.lower(Order.email) == email.strip().lower())
+    else:
+        return []
+    orders = (await session.scalars(query.limit(2))).all()
+    if len(orders) != 1:
+        return []
+    numbers = await session.scalars(
+        select(Shipment.tracking_number).where(Shipment.order_id == orders[0]).order_by(Shipment.id)
+    )
+    return list(numbers)
+
+
 async def shop_policy(session: AsyncSession) -> ShopPolicy:
     """The shop's rules, with every supplier's current window to derive the advertised one."""
     shop = await session.get(ShopSettings, SHOP_SETTINGS_ID)

@@ -56,7 +56,7 @@ class Step:
 
 STEPS: Final[dict[str, Step]] = {
     "ask_reason": Step("ask_reason", lambda j: j.facts.reason is not None),
-    "ask_tracking": Step("ask_tracking", lambda j: j.facts.tracking_number is not None),
+    "ask_tracking": Step("ask_tracking", lambda j: j.knows_tracking_number()),
     "ask_ownership": Step("ask_ownership", lambda j: j.facts.owner_verified),
     "ask_item": Step("ask_item", lambda j: j.item is not None),
     "ask_quantity": Step("ask_quantity", lambda j: j.facts.quantity is not None),
@@ -121,7 +121,7 @@ def _case_is(*statuses: str) -> Callable[[Journey, Heard], bool]:
 
 
 CUES: Final[list[Cue]] = [
-    Cue("again", lambda j, h: h.command == "start" and j.state in SETTLED and j.knows_parcel()),
+    Cue("again", lambda j, h: h.command == "start" and j.state in SETTLED and j.knows_tracking_number()),
     Cue("start", lambda j, h: h.command == "start" and j.state in RESTING),
     Cue("resume", lambda j, h: h.command == "start"),
     Cue("relay", lambda j, h: j.state == "handover" and h.command == "withdraw"),  # the agent takes it
@@ -228,6 +228,7 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "note", "source": "ask_comment", "dest": "done", "after": "note_comment"},
     # Not understood: ask again with an example; the third time, a person takes over.
     {"trigger": "miss", "source": "ask_ownership", "dest": "handover", "conditions": "ownership_locked", "before": "flag_ownership_locked"},
+    {"trigger": "miss", "source": "ask_ownership", "dest": "handover", "conditions": "insists_on_number", "before": "flag_insisted_number"},
     {"trigger": "miss", "source": WAITING, "dest": "handover", "conditions": "third_miss", "before": "flag_three_misses"},
     {"trigger": "miss", "source": WAITING, "dest": None, "after": "reask"},
     # Photos: thanked at the photo step, kept for later elsewhere.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flows.conversation_world import Facts
 from flows.understanding import Heard
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ def absorb(journey: Journey, heard: Heard) -> None:
     # The shell checked the proof against the parcel known before, or else the one named now.
     if journey.world.proves_ownership and journey.parcel is not None and not replaced:
         journey.facts.owner_verified = True
+    _absorb_order(journey)
     _absorb_early_proofs(journey, heard)
     _absorb_answer(journey, heard)
     _absorb_quantity(journey, heard)
@@ -53,11 +55,14 @@ def _absorb_tracking(journey: Journey, heard: Heard) -> bool:
         number = heard.tracking_numbers[0]
         if number != stored:
             facts.tracking_number = number
-            facts.owner_verified = False
+            facts.owner_verified = number in facts.order_parcels  # one of a proven order's
             facts.line_id = None
             facts.quantity = None
         facts.tracking_problem = None
+        facts.order_key = facts.found_by = None
         return stored is not None and number != stored
+    if not stored and _absorb_order_key(facts, heard):
+        return False
     if journey.state == "ask_tracking":
         facts.tracking_problem = heard.tracking_refusal or "unknown_shape"
     return False
@@ -75,6 +80,33 @@ def _absorb_quantity(journey: Journey, heard: Heard) -> None:
         facts.quantity = number
     elif facts.quantity_said:
         facts.quantity = 1 if facts.quantity_said == "one" else item.quantity
+
+
+def _absorb_order_key(facts: Facts, heard: Heard) -> bool:
+    """No tracking number: the order's number (« #1003 ») or its e-mail names it instead."""
+    emails = [proof for proof in heard.proofs if "@" in proof]
+    if heard.order_numbers:
+        facts.order_key, facts.found_by = heard.order_numbers[0], "number"
+    elif emails:
+        facts.order_key, facts.found_by = emails[0], "email"
+    else:
+        return False
+    facts.tracking_problem = None
+    return True
+
+
+def _absorb_order(journey: Journey) -> None:
+    """The order named without a tracking number, once its owner is proven: its parcel, or the
+    question of which one when it went in several."""
+    facts, parcels = journey.facts, journey.world.order_parcels
+    if facts.tracking_number or not facts.order_key or not journey.world.proves_ownership:
+        return
+    if len(parcels) == 1:
+        facts.tracking_number, facts.owner_verified = parcels[0], True
+    elif parcels:
+        facts.order_key = facts.found_by = None
+        facts.order_parcels, facts.owner_verified = list(parcels), True
+        facts.tracking_problem = "several_parcels"
 
 
 def _absorb_early_proofs(journey: Journey, heard: Heard) -> None:

@@ -137,14 +137,16 @@ class Journey:
         return self.facts.reason is not None
 
     def knows_tracking_number(self) -> bool:
-        return self.facts.tracking_number is not None
+        """A tracking number, or else the order's number or e-mail (the ownership check follows)."""
+        return self.facts.tracking_number is not None or self.facts.order_key is not None
 
     def ownership_locked(self) -> bool:
         """Too many wrong postcodes or e-mails lately, for this parcel or from this customer."""
         if self.facts.owner_verified:
             return False
         world = self.world
-        return world.customer_locked or self.facts.tracking_number in world.locked_numbers
+        numbers = [self.facts.tracking_number, *world.order_parcels]
+        return world.customer_locked or any(n in world.locked_numbers for n in numbers)
 
     def owner_verified(self) -> bool:
         return self.facts.owner_verified
@@ -221,6 +223,19 @@ class Journey:
     def shop_side(self, reason: str | None) -> bool:
         return reason is not None and side_of(_reason(reason)) == "shop"
 
+    def insists_on_number(self) -> bool:
+        """After a failed check, the same tracking number sent again as it was: a person checks it."""
+        heard, facts = self.heard, self.facts
+        return (
+            self.state == "ask_ownership"
+            and self.misses >= 1
+            and not heard.proofs
+            and heard.tracking_numbers[:1] == (facts.tracking_number,)
+        )
+
+    def flag_insisted_number(self) -> None:
+        self.facts.flag("unknown_tracking" if self.parcel is None else "three_misses")
+
     def third_miss(self) -> bool:
         return self.misses + 1 >= MAX_MISSES
 
@@ -249,11 +264,12 @@ class Journey:
 
     def ask_tracking(self) -> None:
         """Asks for the tracking number of the parcel received."""
-        self.say("ask_tracking", reason=self.facts.reason)
+        self.say("ask_tracking", reason=self.facts.reason, problem=self.facts.tracking_problem)
 
     def ask_ownership(self) -> None:
-        """Asks for the order's postcode or e-mail before showing anything of the order."""
-        self.say("ask_ownership")
+        """Asks for the order's postcode or e-mail before showing anything of the order (only the
+        postcode when the order's e-mail named it)."""
+        self.say("ask_ownership", found_by=self.facts.found_by)
 
     def ask_item(self) -> None:
         """Asks which item of the parcel the request is about."""
@@ -359,7 +375,9 @@ class Journey:
         self.misses += 1
         question = self._question()
         values = {**(question.values if question else {}), **self._aside_values()}
-        self.say(f"re{self.state}", question.buttons if question else (), **values)
+        self.say(
+            f"re{self.state}", question.buttons if question else (), misses=self.misses, **values
+        )
 
     def acknowledge_photo(self) -> None:
         """Thanks for a photo (one already sent is not counted again) and offers to send more or finish."""

@@ -65,6 +65,8 @@ class World:
     customer_locked: bool = False
     duplicate_photo: bool = False  # the photo is in another customer's case
     photo_known: bool = False  # the same photo is already in this case
+    # Without a tracking number: the parcels of the order named by `Facts.order_key` (in `parcels`).
+    order_parcels: tuple[str, ...] = ()
     first_name: str = ""
     opening_hours: str = ""
     case: CaseFile | None = None  # the conversation's case, as it stands in its lifecycle
@@ -78,6 +80,10 @@ class Facts:
     withdrawal: bool = False
     tracking_number: str | None = None
     tracking_problem: str | None = None
+    # No tracking number: the order as the customer named it (« #1003 », or its e-mail), and how.
+    order_key: str | None = None
+    found_by: str | None = None  # "number" or "email" (then only the postcode proves it)
+    order_parcels: list[str] = field(default_factory=list)  # a proven order's parcels, when several
     owner_verified: bool = False
     early_proofs: list[str] = field(
         default_factory=list
@@ -109,7 +115,11 @@ class Facts:
 
     def same_parcel(self) -> Facts:
         """A new request about the same parcel: its number and the ownership proven are kept."""
-        return Facts(tracking_number=self.tracking_number, owner_verified=self.owner_verified)
+        return Facts(
+            tracking_number=self.tracking_number,
+            owner_verified=self.owner_verified,
+            found_by=self.found_by,
+        )
 
     def flag(self, reason: str) -> None:
         if reason not in self.handover_reasons:

@@ -21,6 +21,9 @@ from flows.tracking import check_tracking_number, find_tracking_numbers
 _Code = TypeVar("_Code")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _POSTCODE = re.compile(r"(?<!\d)(\d{2}) ?(\d{3})(?!\d)")
+_ORDER_NUMBER = re.compile(
+    r"(?:#|\bcommande\s+(?:n°|no|num[ée]ro)?\s*#?)\s?(\d{3,8})\b", re.IGNORECASE
+)
 _LONE_NUMBER = re.compile(r"^\D{0,12}(\d{1,2})\D{0,12}$")
 
 
@@ -38,6 +41,7 @@ class Heard:
     number: int | None = None
     option: Option | None = None
     proofs: tuple[str, ...] = ()
+    order_numbers: tuple[str, ...] = ()  # « #1003 », « commande 1003 »: as the shop names orders
     alarm: bool = False
     wants_agent: bool = False
     greeting_only: bool = False
@@ -117,6 +121,7 @@ def understand(text: str) -> Heard:
         number=_number(stripped, words),
         option=_first_match(_OPTION_PHRASES, words),
         proofs=_proofs(stripped),
+        order_numbers=tuple(f"#{number}" for number in _ORDER_NUMBER.findall(stripped)),
         alarm=_contains_any(words, _ALARM_WORDS),
         wants_agent=_contains_any(words, _AGENT_PHRASES),
         greeting_only=bool(words) and all(word in _GREETINGS_SQUEEZED for word in words),

@@ -385,6 +385,8 @@ def sample_replies() -> list[Reply]:
     chat(
         nov5, "cassé 6A15602676300", "69003", "<photo>", "!photos:done", "!option:refund", "!start"
     )
+    chat(nov5, "cassé", "pas de numéro", "#1009", "75001", "75002")
+    chat(nov5, "cassé", "6A15602676399", "69003", "6A15602676399")
     # Questions off the path, second thoughts.
     chat(
         nov5,

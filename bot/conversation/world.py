@@ -75,8 +75,11 @@ async def look_up(
         settings = await session.get(ShopSettings, SHOP_SETTINGS_ID)
     shop = await _shop_policy(session) if settings else None
     numbers = list(dict.fromkeys([*heard.tracking_numbers, *filter(None, [facts.tracking_number])]))
-    # The parcel the request is about: the one known before, or else the first one named.
-    target = facts.tracking_number or next(iter(heard.tracking_numbers), None)
+    order = await _order_parcels(session, facts) if not numbers else ()
+    numbers = numbers or list(order)
+    # The parcel the request is about: the one known before, or else the first one named (or the
+    # first of the order named without a tracking number: its postcode is the same).
+    target = facts.tracking_number or next(iter([*heard.tracking_numbers, *order]), None)
     looked = Looked(World(today=now.astimezone(PARIS).date(), now=now))
     parcels: dict[str, Parcel] = {}
     proves = False
@@ -88,9 +91,11 @@ async def look_up(
         looked.shipments[found.tracking_number] = found.shipment_id
         if found.tracking_number == target:
             # One guess a message: its first postcode or e-mail, else one given before the parcel.
-            proofs = [*heard.proofs, *facts.early_proofs[:1]]
-            proves = found.owned_by(proofs[0] if proofs else heard.text)
-    given = target
+            proofs = [*heard.proofs, *facts.early_proofs[:1], heard.text]
+            if facts.found_by == "email":  # the e-mail named the order: it proves nothing more
+                proofs = [proof for proof in proofs if "@" not in proof]
+            proves = bool(proofs) and found.owned_by(proofs[0])
+    given = target or (facts.order_key[:64] if facts.order_key else None)
     tried = asking_ownership and bool(heard.proofs) and given is not None and not proves
     if tried:
         looked.ownership_missed = given
@@ -101,6 +106,7 @@ async def look_up(
         shop=shop,
         parcels=parcels,
         proves_ownership=proves,
+        order_parcels=order,
         locked_numbers=frozenset(
             [
                 n
@@ -116,6 +122,15 @@ async def look_up(
         case=await load_file(session, case) if case is not None else None,
     )
     return looked
+
+
+async def _order_parcels(session: AsyncSession, facts: Facts) -> tuple[str, ...]:
+    """The parcels of the order the customer named without a tracking number (« #1003 », e-mail)."""
+    if facts.tracking_number or not facts.order_key:
+        return ()
+    if facts.found_by == "email":
+        return tuple(await shop_facts.order_tracking_numbers(session, email=facts.order_key))
+    return tuple(await shop_facts.order_tracking_numbers(session, order_name=facts.order_key))
 
 
 async def _parcel_locked(session: AsyncSession, number: str, now: datetime, *, tried: bool) -> bool:

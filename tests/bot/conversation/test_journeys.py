@@ -225,3 +225,100 @@ async def test_a_new_request_in_the_same_chat_keeps_the_parcel_and_sees_the_open
         ("awaiting_refund", True),
         ("handover", False),
     ]
+
+
+async def test_the_order_number_finds_the_parcel_and_the_ownership_check_still_follows(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("mes écouteurs ne fonctionnent pas")
+    await chat.say("je n'ai pas de numéro de suivi")
+
+    named = await chat.say("ma commande c'est la #1003")
+
+    assert [m["template"] for m in named.messages] == ["ask_ownership"]
+    assert (await chat.say("75001")).state == "ask_ownership"
+    assert "Écouteurs" not in "\n".join(str(m["text"]) for m in chat.received)
+    assert (await chat.say("59000")).state == "ask_photos"
+    async with sessions() as session:
+        conversation = (await session.execute(select(Conversation))).scalar_one()
+    assert conversation.context["tracking_number"] == "LP00412345678901"
+
+
+async def test_an_unknown_order_number_is_not_told_apart_before_the_check(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    known, unknown = EngineChat(sessions, NOV_5, name="lea"), EngineChat(sessions, NOV_5, name="x")
+
+    for chat, order in ((known, "#1003"), (unknown, "#9999")):
+        await chat.say("mes écouteurs ne fonctionnent pas")
+        await chat.say(f"commande {order}")
+        await chat.say("75001")
+
+    assert known.texts() == unknown.texts()
+    assert known.state == unknown.state == "ask_ownership"
+
+
+async def test_the_orders_e_mail_names_the_order_and_only_the_postcode_proves_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("mes écouteurs ne fonctionnent pas")
+
+    named = await chat.say("lea.dubois@example.fr")
+
+    assert named.state == "ask_ownership"
+    assert "code postal" in chat.texts()[0] and "e-mail" not in chat.texts()[0]
+    assert (await chat.say("lea.dubois@example.fr")).state == "ask_ownership"
+    assert (await chat.say("59000")).state == "ask_photos"
+
+
+async def test_an_order_sent_in_several_parcels_asks_which_one_once_proven(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("la casquette est trop petite")
+    await chat.say("commande #1002")
+
+    proven = await chat.say("31000")
+    parcel = await chat.say("EW112720413FR")
+
+    assert proven.state == "ask_tracking"
+    assert "plusieurs colis" in chat.received[-2]["text"]  # type: ignore[operator]
+    assert parcel.state == "ask_photos"  # the order's own parcel: not asked to prove it again
+
+
+async def test_a_tracking_number_sent_again_after_a_failed_check_goes_to_an_agent(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("c'est cassé")
+    await chat.say("6A15602676399")
+    first = await chat.say("69003")
+
+    insisted = await chat.say("6A15602676399 je suis sûr de moi")
+
+    assert first.state == "ask_ownership"
+    assert insisted.state == "handover"
+    async with sessions() as session:
+        case = (await session.execute(select(ReturnCase))).scalar_one()
+    assert case.facts["handover_reasons"] == ["unknown_tracking"]
+
+
+async def test_a_second_failed_check_gets_other_words_than_the_first(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("6A15602676300 cassée")
+
+    first = await chat.say("75001")
+    second = await chat.say("75002")
+
+    assert first.messages[0]["text"] != second.messages[0]["text"]
+    assert "un conseiller le vérifiera" in str(second.messages[0]["text"])
