@@ -98,7 +98,7 @@ def _parse(
         order = orders.get(name)
         if order is None:
             order = orders[name] = _ParsedOrder(name, row.line)
-            _read_order_fields(order, row)
+            _read_order_fields(order, row, table)
         order.row_lines.append(row.line)
         _read_line(order, row, suppliers if has_vendor else None)
         if progress is not None:
@@ -106,16 +106,22 @@ def _parse(
     return [order for key, order in orders.items() if key or order.errors]
 
 
-def _read_order_fields(order: _ParsedOrder, row: CsvRow) -> None:
-    fields: dict[str, Any] = {column: row.get(column) for column in _ORDER_TEXT}
-    order.fields = {_ORDER_TEXT[column]: value for column, value in fields.items()}
-    order.fields["currency"] = order.fields["currency"] or "EUR"
-    order.fields["email"] = order.fields["email"].lower()
+def _read_order_fields(order: _ParsedOrder, row: CsvRow, table: CsvTable) -> None:
+    """The order's fields the file has columns for: a column it lacks leaves the stored value alone."""
+    order.fields = {
+        name: row.get(column) for column, name in _ORDER_TEXT.items() if table.has(column)
+    }
+    if "currency" in order.fields:
+        order.fields["currency"] = order.fields["currency"] or "EUR"
+    if "email" in order.fields:
+        order.fields["email"] = order.fields["email"].lower()
     try:
         for column, name in _ORDER_AMOUNTS.items():
-            order.fields[name] = values.amount(column, row.get(column))
+            if table.has(column):
+                order.fields[name] = values.amount(column, row.get(column))
         for column, name in _ORDER_MOMENTS.items():
-            order.fields[name] = values.moment(column, row.get(column))
+            if table.has(column):
+                order.fields[name] = values.moment(column, row.get(column))
     except values.BadValue as error:
         order.errors.append((row.line, str(error)))
 
@@ -142,17 +148,16 @@ def _read_line(order: _ParsedOrder, row: CsvRow, suppliers: dict[str, int] | Non
                 )
             )
             return
-    order.lines.append(
-        {
-            "position": len(order.row_lines),
-            "sku": row.get("Lineitem sku"),
-            "name": row.get("Lineitem name"),
-            "quantity": quantity,
-            "price": price,
-            "vendor": vendor,
-            "supplier_id": supplier_id,
-        }
-    )
+    line = {
+        "position": len(order.row_lines),
+        "sku": row.get("Lineitem sku"),
+        "name": row.get("Lineitem name"),
+        "quantity": quantity,
+        "price": price,
+        "vendor": vendor,
+        "supplier_id": supplier_id,
+    }
+    order.lines.append({key: value for key, value in line.items() if key in _present(row)})
 
 
 async def _write(session: AsyncSession, orders: list[_ParsedOrder], report: ImportReport) -> None:
@@ -224,9 +229,9 @@ async def _write_lines(
         for line in order.lines:
             before = current.get((order_id, line["position"]))
             if before is None:
-                inserts.append({"order_id": order_id, **line})
+                inserts.append({"order_id": order_id, **_NEW_LINE, **line})
                 changed.add(order_id)
-            elif any(_differs(before[key], line[key]) for key in compared):
+            elif any(_differs(before[key], line[key]) for key in compared if key in line):
                 updates.append({"id": before["id"], **line})
                 changed.add(order_id)
     for insert_chunk in chunks(inserts):
@@ -241,9 +246,9 @@ async def _ensure_products(session: AsyncSession, orders: list[_ParsedOrder]) ->
     wanted: dict[str, dict[str, Any]] = {}
     for order in orders:
         for line in order.lines:
-            if line["sku"]:
+            if line.get("sku"):
                 wanted.setdefault(
-                    line["sku"], {"name": line["name"], "supplier_id": line["supplier_id"]}
+                    line["sku"], {"name": line["name"], "supplier_id": line.get("supplier_id")}
                 )
     known: dict[str, Product] = {}
     for sku_chunk in chunks(list(wanted)):
@@ -262,6 +267,25 @@ async def _ensure_products(session: AsyncSession, orders: list[_ParsedOrder]) ->
             product.name = info["name"]
         if product.supplier_id is None and info["supplier_id"] is not None:
             product.supplier_id = info["supplier_id"]
+
+
+# Line fields and the column each comes from (name and price are required columns).
+_LINE_COLUMNS = {
+    "sku": "Lineitem sku",
+    "quantity": "Lineitem quantity",
+    "vendor": "Vendor",
+    "supplier_id": "Vendor",
+}
+
+
+_NEW_LINE: dict[str, Any] = {"sku": "", "quantity": 1, "vendor": "", "supplier_id": None}
+
+
+def _present(row: CsvRow) -> set[str]:
+    """The line's fields the file has columns for (a field it lacks keeps its stored value)."""
+    return {"position", "name", "price"} | {
+        key for key, column in _LINE_COLUMNS.items() if column in row.values
+    }
 
 
 def _all_order_fields() -> Iterable[str]:

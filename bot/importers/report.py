@@ -52,10 +52,13 @@ class ImportReport:
         label = KIND_LABELS.get(self.kind, self.kind)
         if self.file_error is not None:
             return [f"Import des {label} impossible : {self.file_error}", "Rien n'a été importé."]
-        out = [
-            f"Import des {label} : {self.created} créé(s), {self.updated} mis à jour, "
-            f"{self.unchanged} inchangé(s), {len(self.rejected)} ligne(s) rejetée(s)."
-        ]
+        if self.rejected and not self.committed:  # strict: rolled back, nothing changed
+            out = [f"Import des {label} : {len(self.rejected)} ligne(s) rejetée(s)."]
+        else:
+            out = [
+                f"Import des {label} : {self.created} créé(s), {self.updated} mis à jour, "
+                f"{self.unchanged} inchangé(s), {len(self.rejected)} ligne(s) rejetée(s)."
+            ]
         if self.returns_received:
             out.append(
                 f"Retours arrivés : {len(self.returns_received)} "

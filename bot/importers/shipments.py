@@ -23,6 +23,7 @@ from bot.storage.models import Order, OrderLine, ReturnCase, Shipment, shipment_
 from flows.tracking import normalise_tracking_number
 
 REQUIRED = frozenset({"order", "tracking_number"})
+_OPTIONAL = ("carrier", "shipped_at", "delivered_at", "skus")
 # A return parcel delivered: the case's lifecycle takes it (True when the case moved on).
 ReturnArrived = Callable[[AsyncSession, ReturnCase, date], Awaitable[bool]]
 _SKU_SEPARATORS = re.compile(r"[|;,\s]+")
@@ -70,8 +71,9 @@ async def import_shipments(
     parsed = [s for s in parsed if not await _a_return(session, s, returns, on_return, report)]
     orders = await _orders_with_lines(session, {s.order_name for s in parsed})
     existing = await _existing_shipments(session, [s.tracking_number for s in parsed])
+    present = frozenset(column for column in _OPTIONAL if table.has(column))
     for shipment in parsed:
-        await _write(session, shipment, orders, existing, report)
+        await _write(session, shipment, orders, existing, report, present)
     return report
 
 
@@ -164,7 +166,9 @@ async def _write(
     orders: dict[str, tuple[int, dict[str, list[int]]]],
     existing: dict[str, Shipment],
     report: ImportReport,
+    present: frozenset[str] = frozenset(),
 ) -> None:
+    """Creates or updates the shipment; a column the file lacks (`present`) leaves it alone."""
     if parsed.order_name not in orders:
         report.reject(
             parsed.line, f"commande {parsed.order_name} inconnue : importez d'abord les commandes"
@@ -192,9 +196,13 @@ async def _write(
         )
         return
     fields = {
-        "carrier": parsed.carrier,
-        "shipped_at": parsed.shipped_at,
-        "delivered_at": parsed.delivered_at,
+        key: value
+        for key, value in (
+            ("carrier", parsed.carrier),
+            ("shipped_at", parsed.shipped_at),
+            ("delivered_at", parsed.delivered_at),
+        )
+        if key in present
     }
     if current is None:
         result = await session.execute(
@@ -214,6 +222,8 @@ async def _write(
                 )
             ).scalars()
         )
+        if "skus" not in present:
+            line_ids = old_lines  # no skus column: the parcel keeps the lines it had
         if all(getattr(current, k) == v for k, v in fields.items()) and old_lines == line_ids:
             report.unchanged += 1
             return

@@ -44,7 +44,7 @@ class CsvTable:
     """A CSV file read by header name: columns may come in any order, unknown ones are ignored."""
 
     def __init__(self, text: str, required: frozenset[str], what: str) -> None:
-        self._reader = csv.reader(io.StringIO(text, newline=""))
+        self._reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
         try:
             header = next(self._reader)
         except (StopIteration, csv.Error):
@@ -72,6 +72,12 @@ class CsvTable:
             raise FileRejected(f"CSV illisible vers la ligne {line + 1} : {error}.") from None
 
 
+def delimiter(text: str) -> str:
+    """« , » as Shopify writes, or « ; » as French Excel saves a CSV (read from the header line)."""
+    header = text.lstrip().split("\n", 1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
 def detect_kind(data: bytes) -> str | None:
     """Which import a file is for ("orders", "shipments", "suppliers"), from its content."""
     try:
@@ -79,7 +85,8 @@ def detect_kind(data: bytes) -> str | None:
     except FileRejected:
         return None
     first_line = text.lstrip().split("\n", 1)[0]
-    header = {cell.strip() for cell in next(csv.reader([first_line]), [])}
+    cells = next(csv.reader([first_line], delimiter=delimiter(text)), [])
+    header = {cell.strip() for cell in cells}
     if header >= ORDERS_MARKERS:
         return "orders"
     if header >= SHIPMENTS_MARKERS:

@@ -15,7 +15,9 @@ _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%
 
 def amount(column: str, text: str, *, required: bool = False) -> Decimal | None:
     """`34.90` -> Decimal('34.90'); an empty cell is None unless required."""
-    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    text = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    if "," in text and "." not in text:  # « 24,90 », as French Excel writes it
+        text = text.replace(",", ".")
     if not text:
         if required:
             raise BadValue(f"{column} est vide (montant attendu, par exemple 24.90)")

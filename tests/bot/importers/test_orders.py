@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -188,3 +190,64 @@ async def test_files_that_are_not_an_orders_export(sessions: Sessions) -> None:
         sessions, "orders", "Name,Lineitem name,Lineitem price\n#1,Tasse é,1\n".encode("latin-1")
     )
     assert latin1.file_error is not None and "UTF-8" in latin1.file_error
+
+
+def _without(data: bytes, *dropped: str) -> bytes:
+    """The file as an older export writes it: without `dropped` columns."""
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    keep = [i for i, column in enumerate(rows[0]) if column not in dropped]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([[row[i] for i in keep] for row in rows])
+    return out.getvalue().encode()
+
+
+async def test_an_older_export_without_a_column_leaves_its_stored_values_alone(
+    sessions: Sessions,
+) -> None:
+    await _suppliers(sessions)
+    assert (await run_import(sessions, "orders", example("orders_export.csv"))).ok
+    older = _without(example("orders_export.csv"), "Email", "Lineitem sku", "Vendor")
+
+    report = await run_import(sessions, "orders", older)
+
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 7)
+    async with sessions() as session:
+        emails = (await session.scalars(select(Order.email).order_by(Order.name))).all()
+        lines = (await session.execute(select(OrderLine.sku, OrderLine.supplier_id))).all()
+    assert emails[0] == "camille.martin@example.fr" and all(emails)
+    assert all(sku and supplier for sku, supplier in lines)
+
+
+async def test_a_semicolon_separated_csv_from_french_excel_is_read(sessions: Sessions) -> None:
+    await _suppliers(sessions)
+    rows = list(csv.reader(io.StringIO(example("orders_export.csv").decode())))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerows(
+        [[cell.replace(".", ",") if _amount(cell) else cell for cell in row] for row in rows]
+    )
+
+    report = await run_import(sessions, "orders", out.getvalue().encode())
+
+    assert report.ok and report.created == 7
+    async with sessions() as session:
+        price = await session.scalar(select(OrderLine.price).where(OrderLine.sku == "LUM-LAMP-01"))
+    assert price == Decimal("34.90")
+
+
+def _amount(cell: str) -> bool:
+    head, dot, tail = cell.partition(".")
+    return bool(dot) and head.isdigit() and tail.isdigit() and len(tail) == 2
+
+
+async def test_strict_reports_nothing_imported_when_a_line_is_rejected(sessions: Sessions) -> None:
+    await _suppliers(sessions)
+
+    report = await run_import(
+        sessions, "orders", _csv(_row("#2001"), _row("#2002", price="abc")), strict=True
+    )
+
+    assert report.lines()[0] == "Import des commandes : 1 ligne(s) rejetée(s)."
+    assert "créé" not in report.lines()[0] and "mis à jour" not in report.lines()[0]
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Order)) == 0

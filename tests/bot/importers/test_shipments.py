@@ -115,3 +115,29 @@ async def test_strict_rolls_everything_back(sessions: Sessions) -> None:
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Shipment)) == 0
         assert await session.scalar(select(func.count()).select_from(Order)) == 7
+
+
+async def test_a_file_without_a_column_leaves_its_stored_values_alone(sessions: Sessions) -> None:
+    await load_example_shop(sessions)
+    older = b"order,tracking_number\n#1002,RR123456785ES\n"
+
+    report = await run_import(sessions, "shipments", older)
+
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
+    async with sessions() as session:
+        parcel = (
+            await session.execute(
+                select(Shipment).where(Shipment.tracking_number == "RR123456785ES")
+            )
+        ).scalar_one()
+        assert (parcel.carrier, parcel.delivered_at) == ("correos", date(2026, 10, 29))
+        assert await _skus_of(session, "RR123456785ES") == ["MF-TSHIRT-RIV-M-SAB"]
+
+
+async def test_a_semicolon_separated_shipments_file_is_read(sessions: Sessions) -> None:
+    await load_example_shop(sessions)
+    semicolons = example("shipments.csv").replace(b",", b";")
+
+    report = await run_import(sessions, "shipments", semicolons)
+
+    assert report.ok and report.unchanged == 8
