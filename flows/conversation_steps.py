@@ -344,6 +344,7 @@ class Journey:
             because=reasons[0] if reasons else "customer_asked",
             opening_hours=self.world.opening_hours,
             other_reference=open_case,
+            channel=self.world.channel,
         )
         self.emit(HandedOver(tuple(dict.fromkeys(reasons))))
 

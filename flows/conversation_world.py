@@ -68,6 +68,7 @@ class World:
     # Without a tracking number: the parcels of the order named by `Facts.order_key` (in `parcels`).
     order_parcels: tuple[str, ...] = ()
     first_name: str = ""
+    channel: str = ""  # "telegram", "console": where the customer writes
     opening_hours: str = ""
     case: CaseFile | None = None  # the conversation's case, as it stands in its lifecycle
 

@@ -74,6 +74,7 @@ class PureChat:
 
     today: date
     parcels: dict[str, Parcel] = field(default_factory=dict)  # besides the example shop's
+    channel: str = "telegram"
     standing: Standing = field(default_factory=lambda: Standing("new", Facts()))
     case: CaseFile | None = None
     said: list[Reply] = field(default_factory=list)
@@ -155,6 +156,7 @@ class PureChat:
             duplicate_photo=duplicate,
             photo_known=known,
             first_name="Camille",
+            channel=self.channel,
             opening_hours=OPENING_HOURS,
             case=self.case,
         )
@@ -387,6 +389,9 @@ def sample_replies() -> list[Reply]:
     )
     chat(nov5, "cassé", "pas de numéro", "#1009", "75001", "75002")
     chat(nov5, "cassé", "6A15602676399", "69003", "6A15602676399")
+    console = PureChat(nov5, channel="console")  # the terminal: the shop answers elsewhere
+    console.say("cassé")
+    talk_log.extend(console.say("/agent"))
     # Questions off the path, second thoughts.
     chat(
         nov5,

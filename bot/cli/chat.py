@@ -47,20 +47,21 @@ CHANNEL = "console"
 QUIT = ("/quitter", "/exit", "/quit")
 AGENT = "/conseiller"
 AGENT_NAME = "Conseiller (terminal)"
+DEFAULT_CLIENT = "camille"  # a real first name: the bot greets « Bonjour Camille »
 
 
 @click.command(cls=FrenchCommand, help="Discute avec le bot dans le terminal, comme un client.")
 @click.option(
     "--client",
     "client",
-    default="client",
+    default=DEFAULT_CLIENT,
     show_default=True,
     help="Le client que vous incarnez (chaque nom a sa propre conversation).",
 )
 def chat(client: str) -> None:
     settings = settings_or_exit()
     try:
-        asyncio.run(_chat(settings, client.strip() or "client"))
+        asyncio.run(_chat(settings, client.strip() or DEFAULT_CLIENT))
     except (KeyboardInterrupt, EOFError):
         click.echo("\nÀ bientôt !")
 

@@ -192,6 +192,7 @@ class ConversationEngine:
             customer_id=customer.id,
             first_name=customer.first_name,
             now=now,
+            channel=sender.channel,
             settings=settings,
             asking_ownership=standing.state == "ask_ownership",
         )

@@ -62,6 +62,7 @@ async def look_up(
     customer_id: int,
     first_name: str,
     now: datetime,
+    channel: str = "",
     settings: ShopSettings | Unread | None = UNREAD,
     asking_ownership: bool = False,
 ) -> Looked:
@@ -118,6 +119,7 @@ async def look_up(
         duplicate_photo=await _duplicate(session, event, customer_id),
         photo_known=await _known_photo(session, event, case),
         first_name=first_name,
+        channel=channel,
         opening_hours=settings.opening_hours if settings else "",
         case=await load_file(session, case) if case is not None else None,
     )

@@ -64,6 +64,23 @@ def test_a_whole_conversation_in_the_terminal(tmp_path: Path) -> None:
     assert list((tmp_path / "data" / "photos").glob("*.jpg"))
 
 
+def test_the_default_customer_has_a_first_name_and_a_handover_says_where_the_shop_answers(
+    tmp_path: Path,
+) -> None:
+    child = _spawn(tmp_path)
+    child.expect("Charger la boutique")
+    child.sendline("")
+    child.expect("Bonjour Camille")
+    child.expect("Vous › ")
+
+    child.sendline("/agent")
+
+    child.expect("sur Telegram ou par e-mail")
+    child.expect("/annuler")
+    child.sendline("/quitter")
+    child.expect(pexpect.EOF)
+
+
 def test_the_conversation_is_found_again_in_a_new_session(tmp_path: Path) -> None:
     first = _spawn(tmp_path, "--client", "lea")
     first.expect("Charger la boutique")
