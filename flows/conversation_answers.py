@@ -110,12 +110,12 @@ def _absorb_order(journey: Journey) -> None:
 
 
 def _absorb_early_proofs(journey: Journey, heard: Heard) -> None:
-    """A postcode or e-mail typed before the parcel is known: kept to check it then (two at most)."""
+    """A postcode or e-mail typed before the parcel is known: kept to check it then (one guess)."""
     facts = journey.facts
     if facts.owner_verified:
         facts.early_proofs = []
     elif journey.parcel is None and heard.proofs:
-        facts.early_proofs = list(heard.proofs[:2])
+        facts.early_proofs = list(heard.proofs[:1])
     elif journey.parcel is not None:
         facts.early_proofs = []  # checked once, with this event's world
 

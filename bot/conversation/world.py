@@ -97,7 +97,15 @@ async def look_up(
                 proofs = [proof for proof in proofs if "@" not in proof]
             proves = bool(proofs) and found.owned_by(proofs[0])
     given = target or (facts.order_key[:64] if facts.order_key else None)
-    tried = asking_ownership and bool(heard.proofs) and given is not None and not proves
+    # A proof given early (with the number, or before it) is a guess too, counted like the others.
+    early = (
+        not asking_ownership
+        and not facts.owner_verified
+        and bool(heard.proofs or facts.early_proofs)
+    )
+    tried = (
+        ((asking_ownership and bool(heard.proofs)) or early) and given is not None and not proves
+    )
     if tried:
         looked.ownership_missed = given
     checking = bool(numbers) and not facts.owner_verified  # only an ownership check can be locked

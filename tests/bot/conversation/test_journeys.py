@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation import UnsupportedIn
 from bot.photos import store_photo
-from bot.storage.models import Conversation, Photo, ReturnCase
+from bot.storage.models import Conversation, OwnershipMiss, Photo, ReturnCase
 from tests.conversation_helpers import EngineChat, jpeg
 from tests.helpers import load_example_shop
 
@@ -322,3 +322,18 @@ async def test_a_second_failed_check_gets_other_words_than_the_first(
 
     assert first.messages[0]["text"] != second.messages[0]["text"]
     assert "un conseiller le vérifiera" in str(second.messages[0]["text"])
+
+
+async def test_a_wrong_postcode_given_early_counts_as_a_guess(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5)
+    await chat.say("ma lampe est cassée, code postal 75001")
+
+    outcome = await chat.say("6A15602676300")
+
+    assert outcome.state == "ask_ownership"
+    async with sessions() as session:
+        misses = (await session.execute(select(OwnershipMiss))).scalars().all()
+    assert [miss.tracking_number for miss in misses] == ["6A15602676300"]
