@@ -188,6 +188,7 @@ class EngineChat:
     sessions: async_sessionmaker[AsyncSession]
     today: date
     name: str = "camille"
+    channel: str = "console"
     received: list[dict[str, object]] = field(default_factory=list)
     last: Outcome | None = None
 
@@ -197,7 +198,7 @@ class EngineChat:
 
     @property
     def sender(self) -> Sender:
-        return Sender("console", self.name, self.name, self.name.capitalize())
+        return Sender(self.channel, self.name, self.name, self.name.capitalize())
 
     async def send(self, event: Event) -> Outcome:
         self.last = await self.engine().handle(self.sender, event)

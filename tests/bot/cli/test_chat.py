@@ -110,8 +110,8 @@ def test_the_agents_desk_in_the_terminal_follows_the_case(tmp_path: Path) -> Non
     child.sendline("69003")
     child.expect("photos")
     child.sendline(f"/photo {photo}")
-    child.expect("1. C'est tout")
-    child.sendline("1")
+    child.expect("2. C'est tout")  # after « 1. Je reviens plus tard », as before the photo
+    child.sendline("2")
     child.expect("1. Échange")
     child.sendline("1")
     child.expect(r"\[Conseillers\] Dossier R-\d{4}-000001")  # the topic opens with the card

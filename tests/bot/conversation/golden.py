@@ -154,7 +154,10 @@ def _shown(message: dict[str, object]) -> list[str]:
 def new_golden(
     row: dict[str, str], sessions: async_sessionmaker[AsyncSession], photos_dir: Path
 ) -> Golden:
-    chat = EngineChat(
-        sessions, date.fromisoformat(row["today"]), name=f"client-{row['id'].lower()}"
+    chat = EngineChat(  # what a customer reads on Telegram
+        sessions,
+        date.fromisoformat(row["today"]),
+        name=f"client-{row['id'].lower()}",
+        channel="telegram",
     )
     return Golden(row, chat, photos_dir)
