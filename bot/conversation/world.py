@@ -108,7 +108,8 @@ async def look_up(
     )
     if tried:
         looked.ownership_missed = given
-    checking = bool(numbers) and not facts.owner_verified  # only an ownership check can be locked
+    # Only an ownership check can be locked (for a parcel, or an order named without one).
+    checking = bool(numbers or facts.order_key) and not facts.owner_verified
     looked.world = World(
         today=looked.world.today,
         now=now,
