@@ -34,6 +34,7 @@ EXPECTED: dict[str, str] = {
     "RETURNBOT_SMTP_FROM": "une adresse e-mail, par exemple retours@boutique.fr ou Ma Boutique <retours@boutique.fr>",
     "RETURNBOT_SMTP_SECURITY": "starttls (par défaut), tls ou none",
     "RETURNBOT_WEBHOOK_BEHIND_PROXY": "oui ou non (1/0, true/false)",
+    "RETURNBOT_TELEGRAM_MESSAGES_PER_SECOND": "un nombre entier de messages par seconde, de 1 à 1000 (30 par défaut)",
 }
 # A variable that another one makes necessary: (needed, because of).
 _REQUIRED_WITH: dict[str, str] = {
@@ -94,6 +95,10 @@ class Settings(BaseSettings):
     smtp_from: str | None = Field(default=None, alias="RETURNBOT_SMTP_FROM")
     smtp_security: SmtpSecurity = Field(default="starttls", alias="RETURNBOT_SMTP_SECURITY")
     webhook_behind_proxy: bool = Field(default=False, alias="RETURNBOT_WEBHOOK_BEHIND_PROXY")
+    # Telegram's overall limit is 30/s; paid broadcasts or a local Bot API server allow more.
+    telegram_messages_per_second: int = Field(
+        default=30, ge=1, le=1000, alias="RETURNBOT_TELEGRAM_MESSAGES_PER_SECOND"
+    )
 
     @field_validator(
         "telegram_bot_token",
@@ -116,6 +121,13 @@ class Settings(BaseSettings):
     def _blank_value_is_unset(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("telegram_messages_per_second", mode="before")
+    @classmethod
+    def _blank_rate_is_default(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return 30
         return value
 
     @field_validator("webhook_behind_proxy", mode="before")

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand
@@ -62,9 +62,10 @@ COMMANDS = (
 
 @dataclass(frozen=True, slots=True)
 class Tuning:
-    """Knobs for tests and benchmarks; the defaults are the production values."""
+    """Knobs for tests and benchmarks; the defaults are the production values
+    (`limits` None: Telegram's, with the overall rate of `RETURNBOT_TELEGRAM_MESSAGES_PER_SECOND`)."""
 
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits | None = None
     poll_timeout: int = POLL_TIMEOUT
     grace: float = 5.0
 
@@ -100,7 +101,7 @@ async def _run(
     stop: asyncio.Event,
 ) -> None:
     gate = WriteGate(settings.database_url)
-    sender, topics = build_senders(bot, sessions, gate, settings, tuning.limits)
+    sender, topics = build_senders(bot, sessions, gate, settings, sending_limits(settings, tuning))
     lifecycle = Lifecycle(effects_for(settings))
     conversation = ConversationEngine(sessions, lifecycle=lifecycle)
     customers = TelegramUpdates(
@@ -196,6 +197,13 @@ async def _run(
     for task in done:
         if task is not stopped and not task.cancelled() and (error := task.exception()):
             raise error
+
+
+def sending_limits(settings: Settings, tuning: Tuning) -> Limits:
+    """How fast the bot sends: the tuning's limits, or Telegram's at the shop's overall rate."""
+    if tuning.limits is not None:
+        return tuning.limits
+    return Limits(overall_per_second=settings.telegram_messages_per_second)
 
 
 def _agent_chat(settings: Settings) -> str | None:

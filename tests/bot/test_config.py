@@ -26,6 +26,7 @@ ALL_VARIABLES = (
     "RETURNBOT_SMTP_FROM",
     "RETURNBOT_SMTP_SECURITY",
     "RETURNBOT_WEBHOOK_BEHIND_PROXY",
+    "RETURNBOT_TELEGRAM_MESSAGES_PER_SECOND",
 )
 
 
@@ -84,6 +85,9 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("RETURNBOT_SMTP_FROM", "retours chez boutique.fr"),
         ("RETURNBOT_SMTP_FROM", "a@boutique.fr, b@boutique.fr"),
         ("RETURNBOT_SMTP_SECURITY", "ssl"),
+        ("RETURNBOT_TELEGRAM_MESSAGES_PER_SECOND", "trente"),
+        ("RETURNBOT_TELEGRAM_MESSAGES_PER_SECOND", "0"),
+        ("RETURNBOT_TELEGRAM_MESSAGES_PER_SECOND", "5000"),
     ],
 )
 def test_a_bad_value_names_its_variable(
@@ -199,3 +203,12 @@ def test_proxy_headers_are_trusted_only_when_the_shop_says_so() -> None:
     assert load_settings(RETURNBOT_WEBHOOK_BEHIND_PROXY="oui").webhook_behind_proxy is True
     with pytest.raises(ConfigurationError, match="RETURNBOT_WEBHOOK_BEHIND_PROXY invalide"):
         load_settings(RETURNBOT_WEBHOOK_BEHIND_PROXY="peut-être")
+
+
+def test_the_send_rate_is_telegrams_30_a_second_unless_the_shop_says_more() -> None:
+    assert load_settings().telegram_messages_per_second == 30
+    assert (
+        load_settings(RETURNBOT_TELEGRAM_MESSAGES_PER_SECOND="").telegram_messages_per_second == 30
+    )
+    raised = load_settings(RETURNBOT_TELEGRAM_MESSAGES_PER_SECOND=" 100 ")
+    assert raised.telegram_messages_per_second == 100

@@ -18,7 +18,7 @@ from bot.channels.writes import WriteGate
 from bot.config import Settings
 from bot.storage.database import open_database
 from bot.storage.models import Conversation, Photo, ReturnCase
-from bot.telegram.app import build_senders
+from bot.telegram.app import Tuning, build_senders, sending_limits
 from bot.telegram.client import ReturnBot
 from tests.bot.telegram.fake_bot_api import FakeBotApi, Sent, eventually
 from tests.bot.telegram.running import BotProcess, load_demo_shop
@@ -152,3 +152,12 @@ async def test_a_name_and_a_message_with_u0000_are_cleaned_and_answered(
     welcome = (await replies(api, 4244, 1))[0]
     assert "Camille" in welcome.text
     assert await bot_process.stop() == 0
+
+
+def test_the_overall_send_rate_is_the_shops_setting(settings: Settings) -> None:
+    assert sending_limits(settings, Tuning()) == Limits(overall_per_second=30)
+    faster = settings.model_copy(update={"telegram_messages_per_second": 120})
+    assert sending_limits(faster, Tuning()).overall_per_second == 120
+    assert (
+        sending_limits(faster, Tuning(limits=Limits(overall_per_second=5))).overall_per_second == 5
+    )
