@@ -6,6 +6,12 @@ commits, or none of it does. A crash before the commit leaves the row unclaimed,
 again on the next start; a claimed row is never handled twice. Claiming first also makes the
 transaction a writer from its first statement, which SQLite needs to stay consistent.
 
+Several processes on one PostgreSQL database share the chats (`owns`, from `bot.channels.workers`);
+the claim then takes an update only once every earlier update of its chat is committed as handled
+(`in_order`), so that a chat passing from one process to another (one died, one joined) keeps its
+order: the newcomer's update waits, and is tried again, while the previous owner finishes the one
+before it.
+
 Updates of different chats that are ready at the same moment share one transaction (a batch: one
 claim, one commit), which is what lets a busy shop's bot keep up. Each chat has at most one update
 in a batch, so the order within a chat holds. Should anything in a batch fail, it is rolled back
@@ -23,9 +29,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.channels.lanes import IdWindow, Lanes, Verdict
 from bot.channels.writes import WriteGate, is_disk_full, with_retries
@@ -38,7 +44,16 @@ P = TypeVar("P")
 NO_CHAT = ""
 PATIENCE = 300.0  # seconds a failing preparation (a photo download) is tried again
 BATCH_LIMIT = 64  # updates in one transaction at most
-Written = list[OutboxMessage] | None  # the outbox rows an update wrote; None: handled elsewhere
+NOT_YET_PAUSE = 0.05  # seconds before trying again an update whose chat's earlier one is in flight
+
+
+class _Later:
+    """An update not claimed yet: an earlier update of its chat is still being handled elsewhere."""
+
+
+LATER = _Later()
+# The outbox rows an update wrote; None: handled elsewhere; LATER: to be tried again.
+Written = list[OutboxMessage] | _Later | None
 
 
 class UpdateHandler(Protocol[P]):
@@ -71,6 +86,9 @@ class Dispatcher(Generic[P]):
 
     `on_committed` is given the outbox rows each update's transaction wrote, once committed, so that
     the senders can take them at once instead of querying for them.
+
+    `owns` says which chats are this process's (all, alone on the database); `in_order` makes the
+    claim wait for each chat's earlier updates (needed when processes share the database).
     """
 
     def __init__(
@@ -88,6 +106,8 @@ class Dispatcher(Generic[P]):
         poll_interval: float = 2.0,
         patience: float = PATIENCE,
         batch_limit: int = BATCH_LIMIT,
+        owns: Callable[[str], bool] | None = None,
+        in_order: bool = False,
     ) -> None:
         self._sessions = sessions
         self._gate = gate
@@ -103,9 +123,16 @@ class Dispatcher(Generic[P]):
         self._lanes: Lanes[InboxUpdate] = Lanes(self._in_slot, "chat")
         self._window = IdWindow()
         self._stopping = False
+        self._owns = owns
+        self._in_order = in_order
         self.handled_count = 0
 
     def wake(self) -> None:
+        self._wakeup.set()
+
+    def rescan(self) -> None:
+        """The chats were shared anew: the next look reads the whole inbox, at once."""
+        self._window = IdWindow()
         self._wakeup.set()
 
     async def run(self) -> None:
@@ -126,6 +153,9 @@ class Dispatcher(Generic[P]):
         await self._batches.close()
 
     async def _fetch(self) -> None:
+        if self._owns is not None:
+            await self._fetch_owned(self._owns)
+            return
         query = select(InboxUpdate).where(
             InboxUpdate.channel == self._channel, InboxUpdate.handled_at.is_(None)
         )
@@ -140,11 +170,48 @@ class Dispatcher(Generic[P]):
         self._window.scanned(row.id for row in rows)
         self._lanes.forget(snapshot)
 
-    async def _in_slot(self, row: InboxUpdate) -> Verdict:
-        await self._handle_one(row)
-        return Verdict.DONE
+    async def _fetch_owned(self, owns: Callable[[str], bool]) -> None:
+        """The pending rows' chats first, then only the rows of this process's chats in full."""
+        query = select(InboxUpdate.id, InboxUpdate.chat_id).where(
+            InboxUpdate.channel == self._channel, InboxUpdate.handled_at.is_(None)
+        )
+        lowest = self._window.lowest()
+        if lowest is not None:
+            query = query.where(InboxUpdate.id > lowest)
+        snapshot = self._lanes.snapshot()
+        async with self._sessions() as session:
+            pending = (await session.execute(query.order_by(InboxUpdate.id))).all()
+            wanted = [
+                row.id
+                for row in pending
+                if owns(row.chat_id or NO_CHAT) and not self._lanes.knows(row.id)
+            ]
+            rows = (
+                (
+                    await session.scalars(
+                        select(InboxUpdate)
+                        .where(InboxUpdate.id.in_(wanted))
+                        .order_by(InboxUpdate.id)
+                    )
+                ).all()
+                if wanted
+                else []
+            )
+        for row in rows:
+            self._lanes.offer(row.chat_id or NO_CHAT, row.id, row)
+        self._window.scanned(row.id for row in pending)
+        self._lanes.forget(snapshot)
 
-    async def _handle_one(self, row: InboxUpdate) -> None:
+    async def _in_slot(self, row: InboxUpdate) -> Verdict:
+        if self._owns is not None and not self._owns(row.chat_id or NO_CHAT):
+            return Verdict.RELEASE  # another process has this chat now
+        if await self._handle_one(row):
+            return Verdict.DONE
+        await asyncio.sleep(NOT_YET_PAUSE)
+        return Verdict.AGAIN
+
+    async def _handle_one(self, row: InboxUpdate) -> bool:
+        """Handles one update; False when it must wait for an earlier one of its chat."""
         prepared: P | None = None
         written: Written = None
         try:
@@ -153,6 +220,8 @@ class Dispatcher(Generic[P]):
         except Exception:
             log.exception("update %s (chat %s) could not be handled", row.update_id, row.chat_id)
             written = [] if await self._set_aside(row, traceback.format_exc()) else None
+        if isinstance(written, _Later):
+            return False
         if written is not None:
             self.handled_count += 1
             self._on_committed(written)
@@ -161,6 +230,7 @@ class Dispatcher(Generic[P]):
                 await self._handler.handled(row, prepared)
             except Exception:
                 log.exception("after update %s", row.update_id)
+        return True
 
     async def _prepare(self, row: InboxUpdate) -> P:
         """Network failures while preparing are waited out (the slot is let go meanwhile)."""
@@ -192,7 +262,8 @@ class Dispatcher(Generic[P]):
         return await with_retries(lambda: self._in_transaction(jobs), what=what)
 
     async def _in_transaction(self, jobs: Sequence[_Job[P]]) -> list[Written]:
-        """For each job, the outbox rows it wrote, or None when another run had handled it.
+        """For each job, the outbox rows it wrote, None when another run had handled it, or
+        LATER when an earlier update of its chat is still in flight elsewhere.
 
         The rows are noted as the session makes them persistent (the session itself keeps only weak
         references to them), flushed job after job so that each row is put down to its own job.
@@ -201,20 +272,29 @@ class Dispatcher(Generic[P]):
 
         def note(_session: Session, item: object) -> None:
             mine = written[-1] if written else None
-            if isinstance(item, OutboxMessage) and mine is not None:
+            if isinstance(item, OutboxMessage) and isinstance(mine, list):
                 mine.append(item)
 
         async with self._gate.turn(), self._sessions.begin() as session:
             event.listen(session.sync_session, "pending_to_persistent", note)
-            claimed = await _claim(session, [job.row.id for job in jobs])
+            ids = [job.row.id for job in jobs]
+            claimed = await (_claim_in_order if self._in_order else _claim)(session, ids)
+            later = (
+                await _unhandled(session, [i for i in ids if i not in claimed])
+                if self._in_order and len(claimed) < len(ids)
+                else set()
+            )
             for job in jobs:
                 if job.row.id not in claimed:
-                    written.append(None)
+                    written.append(LATER if job.row.id in later else None)
                     continue
                 written.append([])
                 await self._handler.handle(session, job.row, job.prepared)
                 await session.flush()
-        return [None if rows is None else sorted(rows, key=lambda r: r.id) for rows in written]
+        return [
+            rows if not isinstance(rows, list) else sorted(rows, key=lambda r: r.id)
+            for rows in written
+        ]
 
     async def _set_aside(self, row: InboxUpdate, error: str) -> bool:
         """A failing update is marked with its error, so that it does not fail again and again."""
@@ -243,6 +323,36 @@ async def _claim(session: AsyncSession, inbox_ids: Sequence[int]) -> set[int]:
         .execution_options(synchronize_session=False)
     )
     return set(result.scalars())
+
+
+_EARLIER = aliased(InboxUpdate)
+
+
+async def _claim_in_order(session: AsyncSession, inbox_ids: Sequence[int]) -> set[int]:
+    """Like `_claim`, for the rows whose chat has no earlier row left unhandled (as committed)."""
+    earlier = exists().where(
+        _EARLIER.channel == InboxUpdate.channel,
+        _EARLIER.chat_id == InboxUpdate.chat_id,
+        _EARLIER.handled_at.is_(None),
+        _EARLIER.id < InboxUpdate.id,
+    )
+    result = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.id.in_(inbox_ids), InboxUpdate.handled_at.is_(None), ~earlier)
+        .values(handled_at=utcnow())
+        .returning(InboxUpdate.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(result.scalars())
+
+
+async def _unhandled(session: AsyncSession, inbox_ids: Sequence[int]) -> set[int]:
+    result = await session.scalars(
+        select(InboxUpdate.id).where(
+            InboxUpdate.id.in_(inbox_ids), InboxUpdate.handled_at.is_(None)
+        )
+    )
+    return set(result)
 
 
 @dataclass(eq=False)

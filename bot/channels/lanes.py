@@ -25,6 +25,7 @@ class Verdict(enum.Enum):
     DONE = "done"  # finished: next item
     AGAIN = "again"  # try the same item again
     DROP_CHAT = "drop_chat"  # give up on this chat's queued items
+    RELEASE = "release"  # leave this chat's queued items, unfinished (another process has them)
 
 
 class Lanes(Generic[T]):
@@ -99,6 +100,10 @@ class Lanes(Generic[T]):
                     for dropped, _item in queue:
                         self._queued.discard(dropped)
                         self._finished[dropped] = (next(self._clock), time.monotonic())
+                    queue.clear()
+                elif verdict is Verdict.RELEASE:
+                    for released, _item in queue:
+                        self._queued.discard(released)
                     queue.clear()
         finally:
             del self._tasks[chat]

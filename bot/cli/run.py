@@ -9,12 +9,21 @@ import click
 from telegram.error import InvalidToken, NetworkError
 
 from bot.cli.french import CommandError, FrenchCommand
+from bot.cli.supervise import bot_command, supervise
 from bot.config import settings_or_exit
+from bot.storage.database import is_sqlite
 from bot.telegram.app import serve
 
 
 @click.command(cls=FrenchCommand, help="Démarre le bot Telegram (arrêt propre avec Ctrl+C).")
-def run() -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Nombre de processus (PostgreSQL seulement) ; un processus arrêté est relancé.",
+)
+def run(workers: int) -> None:
     settings = settings_or_exit()
     if not settings.telegram_bot_token:
         raise CommandError(
@@ -22,6 +31,14 @@ def run() -> None:
             "le fichier .env (TELEGRAM_BOT_TOKEN=123456789:ABC…). "
             "Pour essayer sans Telegram : returnbot chat"
         )
+    if workers > 1:
+        if is_sqlite(settings.database_url):
+            raise CommandError(
+                "plusieurs processus (--workers) demandent PostgreSQL : définissez "
+                "DATABASE_URL=postgresql://utilisateur:motdepasse@hôte:5432/base dans le fichier .env"
+            )
+        click.echo(f"Bot Telegram démarré ({workers} processus). Ctrl+C pour l'arrêter.", err=True)
+        raise SystemExit(supervise(workers, bot_command()))
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s : %(message)s"
     )

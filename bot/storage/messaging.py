@@ -15,7 +15,18 @@ class InboxUpdate(Base):
     """An incoming update, recorded before the channel is told it was received."""
 
     __tablename__ = "inbox_updates"
-    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "update_id"),
+        # A claim looks for an earlier unhandled update of the same chat (several processes).
+        Index(
+            "ix_inbox_updates_pending",
+            "channel",
+            "chat_id",
+            "id",
+            sqlite_where=text("handled_at IS NULL"),
+            postgresql_where=text("handled_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))

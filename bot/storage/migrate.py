@@ -11,6 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.database import create_engine
 
+LOCKS = 0x7262  # returnbot's class of PostgreSQL advisory locks ("rb"), see bot.channels.workers
+MIGRATION_LOCK = 1  # held while a process upgrades the schema: workers starting together wait
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -27,6 +30,10 @@ async def upgrade_database(url: str, engine: AsyncEngine | None = None) -> None:
     engine = engine or create_engine(url)
     try:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.exec_driver_sql(
+                    f"SELECT pg_advisory_xact_lock({LOCKS}, {MIGRATION_LOCK})"
+                )
             await connection.run_sync(_upgrade, url)
     finally:
         if own:

@@ -18,6 +18,7 @@ import logging
 import signal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import BotCommand
@@ -28,13 +29,14 @@ from bot.cases.lifecycle import Lifecycle
 from bot.channels.dispatch import Dispatcher
 from bot.channels.outbox import OutboxWorker
 from bot.channels.pacing import Limits, Pacer
+from bot.channels.workers import Workers
 from bot.channels.writes import WriteGate
 from bot.config import Settings
 from bot.conversation import ConversationEngine
 from bot.mail.delivery import email_sender
 from bot.mail.requests import failure_reporter
 from bot.scheduler.runner import Scheduler
-from bot.storage.database import create_engine, session_factory
+from bot.storage.database import create_engine, is_sqlite, session_factory
 from bot.storage.migrate import upgrade_database
 from bot.storage.models import OutboxMessage
 from bot.telegram.client import POLL_TIMEOUT, ReturnBot, build_bot
@@ -133,35 +135,64 @@ async def _run(
         else None
     )
 
+    workers = (
+        None
+        if is_sqlite(settings.database_url)
+        else Workers(
+            settings.database_url,
+            on_notice=lambda what: woken(what),
+            on_members=lambda: dispatcher.rescan(),
+        )
+    )
+
+    def leading() -> bool:
+        return workers is None or workers.leading.is_set()
+
     def jobs_done() -> None:
-        sender.wake()
-        topics.wake()
-        if mail is not None:
-            mail.wake()
+        if leading():
+            sender.wake()
+            topics.wake()
+            if mail is not None:
+                mail.wake()
 
     scheduler = Scheduler(sessions, gate, lifecycle, on_committed=jobs_done)
 
     def committed(rows: Sequence[OutboxMessage]) -> None:
-        sender.offer(rows)
-        if mail is not None:
-            mail.offer(rows)
-        if any(row.channel == AGENTS_CHANNEL for row in rows):
-            topics.wake()
+        if leading():  # elsewhere, the rows' insert notifies the leader
+            sender.offer(rows)
+            if mail is not None:
+                mail.offer(rows)
+            if any(row.channel == AGENTS_CHANNEL for row in rows):
+                topics.wake()
         scheduler.wake()  # a job due at once (a follow-up after 0 days) goes now, not at the next look
 
     dispatcher = Dispatcher(
-        sessions, gate, updates, channel=CHANNEL, transient=is_transient, on_committed=committed
+        sessions,
+        gate,
+        updates,
+        channel=CHANNEL,
+        transient=is_transient,
+        on_committed=committed,
+        owns=workers.owns if workers is not None else None,
+        in_order=workers is not None,
     )
-    workers = [
-        asyncio.create_task(sender.run(), name="sender"),
-        asyncio.create_task(topics.run(), name="topics"),
+
+    def woken(what: str) -> None:
+        """Another process committed rows: inbox rows for the dispatcher, outbox rows to send."""
+        if what == "inbox":
+            dispatcher.wake()
+        elif what == "outbox" and leading():
+            jobs_done()
+
+    tasks = [
         asyncio.create_task(dispatcher.run(), name="dispatcher"),
         asyncio.create_task(scheduler.run(), name="scheduler"),
-        *([asyncio.create_task(mail.run(), name="mail")] if mail is not None else []),
     ]
-    poller: Poller | None = None
+    if workers is not None:
+        tasks.append(asyncio.create_task(workers.run(), name="workers"))
+    lead = _Lead(bot, settings, sessions, gate, tuning, dispatcher, [sender, topics, mail])
     server: WebhookServer | None = None
-    if settings.webhook_url and settings.webhook_secret:
+    if settings.webhook_url and settings.webhook_secret:  # every process takes Telegram's posts
         server = WebhookServer(
             sessions,
             gate,
@@ -169,34 +200,92 @@ async def _run(
             dispatcher.wake,
             behind_proxy=settings.webhook_behind_proxy,
         )
-        server.listen(*settings.webhook_host_port)
-        await register(bot, settings.webhook_url, settings.webhook_secret)
-    else:
-        await bot.delete_webhook(drop_pending_updates=False)
-        poller = Poller(bot, sessions, gate, dispatcher.wake, timeout=tuning.poll_timeout)
-        workers.append(asyncio.create_task(poller.run(), name="poller"))
+        server.listen(*settings.webhook_host_port, shared=workers is not None)
+    tasks.append(
+        asyncio.create_task(lead.run(workers.leading if workers is not None else None), name="lead")
+    )
     log.info("bot started (%s)", "webhook" if server else "long polling")
     stopped = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait([*workers, stopped], return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait([*tasks, stopped], return_when=asyncio.FIRST_COMPLETED)
     log.info("stopping")
     if server is not None:
         await server.close()
-    if poller is not None:
-        workers[-1].cancel()
+    await lead.stop_intake()
     scheduler.stop()
     await dispatcher.drain(tuning.grace)
-    await sender.drain(tuning.grace)
-    await topics.drain(tuning.grace)
-    if mail is not None:
-        await mail.drain(tuning.grace)
-    for task in [*workers, stopped]:
+    await lead.drain()
+    for task in [*tasks, stopped]:
         task.cancel()
-    await asyncio.gather(*workers, stopped, return_exceptions=True)
-    if poller is not None:
-        await poller.confirm()
+    await asyncio.gather(*tasks, stopped, return_exceptions=True)
+    await lead.confirm()
     for task in done:
         if task is not stopped and not task.cancelled() and (error := task.exception()):
             raise error
+
+
+class _Lead:
+    """What only the leading process does: poll Telegram (or register the webhook), and send."""
+
+    def __init__(
+        self,
+        bot: ReturnBot,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        gate: WriteGate,
+        tuning: Tuning,
+        dispatcher: Dispatcher[Any],
+        senders: Sequence[OutboxWorker | TopicSender | None],
+    ) -> None:
+        self._bot = bot
+        self._settings = settings
+        self._sessions = sessions
+        self._gate = gate
+        self._tuning = tuning
+        self._dispatcher = dispatcher
+        self._senders = [sender for sender in senders if sender is not None]
+        self._tasks: list[asyncio.Task[None]] = []
+        self._poller: Poller | None = None
+        self._polling: asyncio.Task[None] | None = None
+
+    async def run(self, leading: asyncio.Event | None) -> None:
+        if leading is not None:
+            await leading.wait()
+        self._tasks = [
+            asyncio.create_task(sender.run(), name=f"sender-{number}")
+            for number, sender in enumerate(self._senders)
+        ]
+        settings = self._settings
+        if settings.webhook_url and settings.webhook_secret:
+            await register(self._bot, settings.webhook_url, settings.webhook_secret)
+        else:
+            await self._bot.delete_webhook(drop_pending_updates=False)
+            self._poller = Poller(
+                self._bot,
+                self._sessions,
+                self._gate,
+                self._dispatcher.wake,
+                timeout=self._tuning.poll_timeout,
+            )
+            self._polling = asyncio.create_task(self._poller.run(), name="poller")
+            self._tasks.append(self._polling)
+        await asyncio.gather(*self._tasks)
+
+    async def stop_intake(self) -> None:
+        if self._polling is not None:
+            self._polling.cancel()
+
+    async def drain(self) -> None:
+        if not self._tasks:
+            return
+        for sender in self._senders:
+            await sender.drain(self._tuning.grace)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def confirm(self) -> None:
+        if self._poller is not None:
+            await self._poller.confirm()
 
 
 def sending_limits(settings: Settings, tuning: Tuning) -> Limits:

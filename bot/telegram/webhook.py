@@ -57,8 +57,10 @@ class WebhookServer:
         # X-Real-Ip and X-Forwarded-For are anyone's to write: trusted only behind one's own proxy.
         self._server = HTTPServer(app, max_body_size=MAX_BODY, xheaders=behind_proxy)
 
-    def listen(self, host: str, port: int) -> None:
-        self._server.listen(port, address=host or None)
+    def listen(self, host: str, port: int, *, shared: bool = False) -> None:
+        """`shared`: the bot's other processes on this host listen on the same port (the kernel
+        shares the connections among them)."""
+        self._server.listen(port, address=host or None, reuse_port=shared)
         log.info("webhook listening on %s:%s", host, port)
 
     async def close(self) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.dispatch import Dispatcher
+from bot.channels.workers import share_of
 from bot.channels.writes import WriteGate
 from bot.storage.models import InboxUpdate, OutboxMessage
 from bot.telegram.inbox import record_updates
@@ -193,3 +194,84 @@ async def test_a_failing_update_in_a_batch_sets_aside_only_itself(
     failed = [row for row in await _rows(sessions) if row.error]
     assert [row.payload["message"]["text"] for row in failed] == ["boum"]
     assert sorted(handler.after) == list(range(100, 121))
+
+
+@asynccontextmanager
+async def _sharing(
+    sessions: async_sessionmaker[AsyncSession],
+    gate: WriteGate,
+    handler: EchoHandler,
+    owns: Callable[[str], bool],
+) -> AsyncIterator[Dispatcher[str]]:
+    """One of several processes on the database: its share of the chats, claims in order."""
+    dispatcher = Dispatcher(sessions, gate, handler, channel="telegram", owns=owns, in_order=True)
+    task = asyncio.create_task(dispatcher.run())
+    try:
+        yield dispatcher
+    finally:
+        await dispatcher.drain(grace=2)
+        task.cancel()
+
+
+def _bursts(chats: range, each: int) -> list[tuple[int, str]]:
+    return [(chat, f"{chat}-{n}") for n in range(each) for chat in chats]
+
+
+def _in_order_once(seen: list[tuple[str | None, str]], chats: range, each: int) -> None:
+    for chat in chats:
+        assert [text for c, text in seen if c == str(chat)] == [f"{chat}-{n}" for n in range(each)]
+
+
+async def test_processes_sharing_the_chats_handle_each_update_once_in_order(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    chats = range(1, 31)
+    await _updates(sessions, database_url, *_bursts(chats, 4))
+    gate = WriteGate(database_url)  # SQLite's one writer; PostgreSQL's is open
+    first, second = EchoHandler(), EchoHandler()
+    async with (
+        _sharing(sessions, gate, first, lambda chat: share_of(chat, (1, 2), 1)),
+        _sharing(sessions, gate, second, lambda chat: share_of(chat, (1, 2), 2)),
+    ):
+        await eventually(lambda: _all_handled(sessions))
+    assert first.seen and second.seen, "both took a share"
+    assert not {chat for chat, _ in first.seen} & {chat for chat, _ in second.seen}
+    _in_order_once(first.seen + second.seen, chats, 4)
+    assert len(await _outbox_texts(sessions)) == 120
+
+
+async def test_while_both_think_a_chat_is_theirs_each_update_is_still_handled_once_in_order(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    chats = range(1, 21)
+    await _updates(sessions, database_url, *_bursts(chats, 5))
+    gate = WriteGate(database_url)
+    first, second = EchoHandler(), EchoHandler()
+    async with (
+        _sharing(sessions, gate, first, lambda _chat: True),
+        _sharing(sessions, gate, second, lambda _chat: True),
+    ):
+        await eventually(lambda: _all_handled(sessions))
+    async with sessions() as session:
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    assert sorted(row.inbox_id or 0 for row in rows) == [row.id for row in await _rows(sessions)]
+    for chat in chats:  # committed in each chat's order
+        texts = [row.payload["text"] for row in rows if row.chat_id == str(chat)]
+        assert texts == [f"écho : {chat}-{n}" for n in range(5)]
+
+
+async def test_an_update_waits_while_an_earlier_one_of_its_chat_is_unhandled(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    """What a process sees that took a chat over while the previous owner still handles one."""
+    await _updates(sessions, database_url, (1, "un"), (1, "deux"))
+    first, second = await _rows(sessions)
+    handler = EchoHandler()
+    dispatcher = Dispatcher(
+        sessions, WriteGate(database_url), handler, channel="telegram", in_order=True
+    )
+    assert not await dispatcher._handle_one(second)  # not yet: "un" is still unhandled
+    assert await dispatcher._handle_one(first)
+    assert await dispatcher._handle_one(second)
+    assert handler.seen == [("1", "un"), ("1", "deux")]
+    assert await _outbox_texts(sessions) == ["écho : un", "écho : deux"]
