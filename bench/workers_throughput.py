@@ -1,0 +1,217 @@
+"""Benchmark: returnbot on PostgreSQL with 1, 2 and 3 processes, and on SQLite, against the echo bot.
+
+In one run, through the loopback Bot API server of the tests (as `telegram_throughput.py`):
+the bare python-telegram-bot echo bot, returnbot alone on SQLite, and returnbot on PostgreSQL with
+1, 2 and 3 processes (`returnbot run` started N times on one database, as systemd would). For each:
+updates/s on the same backlog (an update counts once its state and replies are committed; the echo
+bot's once its echo is sent), then p50/p99 from an update's arrival to its first reply at a steady
+rate (overall pacing lifted to 1000/s, as in `telegram_throughput.py`).
+
+    .venv/bin/python bench/workers_throughput.py [--customers 500] [--rate 100] [--seconds 5]
+        [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import asyncpg
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from telegram_throughput import (  # noqa: E402
+    _ECHO,
+    ROOT,
+    SCRIPT,
+    _backlog,
+    _first_reply,
+    _folder,
+    _handled,
+    _percentile,
+    _wait,
+)
+
+from bot.channels.workers import plain_dsn  # noqa: E402
+from bot.config import async_database_url  # noqa: E402
+from bot.storage.migrate import upgrade_database  # noqa: E402
+from tests.bot.telegram.fake_bot_api import FakeBotApi  # noqa: E402
+
+_RUN = [sys.executable, "-m", "bot", "run"]
+
+
+@contextmanager
+def _bots(
+    api: FakeBotApi, command: list[str], data: Path, database_url: str | None, count: int
+) -> Iterator[None]:
+    """`count` bot processes on one database, ready once one polls and all have joined."""
+    polls = len(api.calls("getUpdates"))
+    processes = []
+    for number in range(count):
+        folder = data / f"p{number}"
+        folder.mkdir(parents=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("RETURNBOT_", "TELEGRAM_"))}
+        env.pop("DATABASE_URL", None)
+        env.update(
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            RETURNBOT_DATA_DIR=str(data if database_url is None else folder),
+            RETURNBOT_TELEGRAM_MESSAGES_PER_SECOND="1000",
+            PYTHONPATH=str(ROOT),
+        )
+        if database_url is not None:
+            env["DATABASE_URL"] = database_url
+        log = (folder / "bot.log").open("wb")
+        processes.append(
+            subprocess.Popen(command, env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
+        )
+    try:
+        _wait(lambda: len(api.calls("getUpdates")) > polls + 1, 60)
+        time.sleep(1.0 if count > 1 else 0)  # the others have joined (heartbeat 0.5 s)
+        yield
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+class _Postgres:
+    """A fresh, migrated database for each measure, dropped afterwards."""
+
+    def __init__(self, url: str) -> None:
+        self._admin = plain_dsn(async_database_url(url))
+        self._url = async_database_url(url)
+        self.names: list[str] = []
+
+    def fresh(self) -> str:
+        name = f"rb_bench_{uuid.uuid4().hex[:10]}"
+        asyncio.run(self._execute(f'CREATE DATABASE "{name}"'))
+        self.names.append(name)
+        url = self._url.rsplit("/", 1)[0] + "/" + name
+        asyncio.run(upgrade_database(url))
+        return url
+
+    def handled(self, url: str) -> int:
+        async def count() -> int:
+            connection = await asyncpg.connect(plain_dsn(url))
+            try:
+                query = "SELECT count(*) FROM inbox_updates WHERE handled_at IS NOT NULL"
+                return int(await connection.fetchval(query))
+            finally:
+                await connection.close()
+
+        return asyncio.run(count())
+
+    def drop_all(self) -> None:
+        for name in self.names:
+            asyncio.run(self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    async def _execute(self, statement: str) -> None:
+        connection = await asyncpg.connect(self._admin)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+
+def _measure(
+    name: str,
+    workdir: Path,
+    customers: int,
+    rate: float,
+    seconds: float,
+    pg: _Postgres | None,
+    count: int,
+) -> tuple[float, float, float]:
+    """(updates/s, p50 s, p99 s) for one configuration; `pg` None: SQLite (or the echo bot)."""
+    echo = name == "echo"
+    command = [sys.executable, "-c", _ECHO] if echo else _RUN
+    with FakeBotApi() as api:
+        data = _folder(workdir, f"{name}-throughput")
+        url = pg.fresh() if pg is not None else None
+        with _bots(api, command, data, url, count):
+            start = time.monotonic()
+            total = _backlog(api, customers, 10_000)
+            chats = range(10_000, 10_000 + customers)
+            if echo:
+                done = lambda: sum(len(api.sent(c)) for c in chats) >= total  # noqa: E731
+            elif url is None:
+                done = lambda: _handled(data / "returnbot.db") >= total  # noqa: E731
+            else:
+                done = lambda: pg.handled(url) >= total  # type: ignore[union-attr]  # noqa: E731
+            _wait(done, 600)
+            updates_per_second = total / (time.monotonic() - start)
+    with FakeBotApi() as api:
+        data = _folder(workdir, f"{name}-latency")
+        url = pg.fresh() if pg is not None else None
+        with _bots(api, command, data, url, count):
+            pushed: list[tuple[int, float]] = []
+            n_updates = int(rate * seconds)
+            half = max(1, n_updates // 2)
+            start = time.monotonic()
+            for n in range(n_updates):
+                time.sleep(max(0.0, start + n / rate - time.monotonic()))
+                chat = 30_000 + n % half
+                pushed.append((chat, time.monotonic()))
+                api.send_text(chat, SCRIPT[n // half])
+            _wait(lambda: all(_first_reply(api, c, at) is not None for c, at in pushed), 300)
+            times = [(_first_reply(api, c, at) or at) - at for c, at in pushed]
+    return updates_per_second, _percentile(times, 0.5), _percentile(times, 0.99)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    logging.getLogger("tornado").setLevel(logging.CRITICAL)
+    pg = _Postgres(args.database_url)
+    runs = [
+        ("echo", None, 1),
+        ("sqlite", None, 1),
+        ("postgresql-1", pg, 1),
+        ("postgresql-2", pg, 2),
+        ("postgresql-3", pg, 3),
+    ]
+    results: dict[str, tuple[float, float, float]] = {}
+    print(f"{args.customers * len(SCRIPT)} updates from {args.customers} customers; "
+          f"latency at {args.rate:.0f} updates/s; {os.cpu_count()} cores")  # fmt: skip
+    try:
+        with tempfile.TemporaryDirectory(prefix="rb-bench-") as folder:
+            for name, database, count in runs:
+                rate, p50, p99 = _measure(
+                    name, Path(folder), args.customers, args.rate, args.seconds, database, count
+                )
+                results[name] = (rate, p50, p99)
+                ratio = rate / results["echo"][0]
+                print(
+                    f"  {name:13} {rate:7.1f} updates/s  ({ratio:.2f}× echo)"
+                    f"  p50 {p50 * 1000:5.0f} ms  p99 {p99 * 1000:5.0f} ms",
+                    flush=True,
+                )
+    finally:
+        pg.drop_all()
+    one = results["postgresql-1"][0]
+    print(f"  postgresql: 2 workers {results['postgresql-2'][0] / one:.2f}× one,"
+          f" 3 workers {results['postgresql-3'][0] / one:.2f}× one")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
