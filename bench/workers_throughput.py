@@ -97,6 +97,10 @@ class _Postgres:
         self._admin = plain_dsn(async_database_url(url))
         self._url = async_database_url(url)
         self.names: list[str] = []
+        self._loop = (
+            asyncio.new_event_loop()
+        )  # one connection per database, kept: measuring is cheap
+        self._connections: dict[str, asyncpg.Connection] = {}
 
     def fresh(self) -> str:
         name = f"rb_bench_{uuid.uuid4().hex[:10]}"
@@ -108,16 +112,17 @@ class _Postgres:
 
     def handled(self, url: str) -> int:
         async def count() -> int:
-            connection = await asyncpg.connect(plain_dsn(url))
-            try:
-                query = "SELECT count(*) FROM inbox_updates WHERE handled_at IS NOT NULL"
-                return int(await connection.fetchval(query))
-            finally:
-                await connection.close()
+            if url not in self._connections:
+                self._connections[url] = await asyncpg.connect(plain_dsn(url))
+            query = "SELECT count(*) FROM inbox_updates WHERE handled_at IS NOT NULL"
+            return int(await self._connections[url].fetchval(query))
 
-        return asyncio.run(count())
+        time.sleep(0.1)  # a look every ~0.1 s, as cheap as the SQLite one
+        return self._loop.run_until_complete(count())
 
     def drop_all(self) -> None:
+        for connection in self._connections.values():
+            self._loop.run_until_complete(connection.close())
         for name in self.names:
             asyncio.run(self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
