@@ -177,11 +177,14 @@ async def _run(
         in_order=workers is not None,
     )
 
+    polling = not (settings.webhook_url and settings.webhook_secret)
+
     def woken(what: str) -> None:
-        """Another process committed rows: inbox rows for the dispatcher, outbox rows to send."""
-        if what == "inbox":
+        """A process committed rows: inbox rows for the dispatcher, outbox rows to send. The
+        leader's own poller and commits wake it already: their notices would only cost queries."""
+        if what == "inbox" and not (polling and leading()):
             dispatcher.wake()
-        elif what == "outbox" and leading():
+        elif what == "outbox" and leading() and workers is not None and len(workers.members) > 1:
             jobs_done()
 
     tasks = [
