@@ -16,7 +16,7 @@ without dying to have noticed and stopped; a leader that loses its connection st
 as a crash would (`on_lost_lead`), since it can no longer prove it is the only sender.
 
 The same connection LISTENs to the database's notices (`NOTICES`, sent by triggers when inbox
-or outbox rows are inserted, migration 0008): a process wakes when another commits work for it.
+or outbox rows are inserted, migration 0006): a process wakes when another commits work for it.
 """
 
 from __future__ import annotations

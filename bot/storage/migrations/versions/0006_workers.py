@@ -1,7 +1,7 @@
 """several processes on one PostgreSQL: the index of each chat's pending updates (the ordered
 claim), and notices on new inbox and outbox rows (LISTEN returnbot) to wake the other processes
 
-Revision ID: 0008
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-02 19:10:00
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
