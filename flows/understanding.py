@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Final, TypeVar
+from typing import Final, TypeVar, cast
 
 from flows import conversation_words as vocabulary
+from flows import intent_model
 from flows.facts import OPTIONS, REASONS, Option, Reason
 from flows.tracking import check_tracking_number, find_tracking_numbers
 
@@ -102,7 +103,32 @@ def plain_words(text: str) -> list[str]:
 
 
 def understand(text: str) -> Heard:
-    """Reads a typed message: a command, or everything it may answer."""
+    """Reads a typed message: a command, or everything it may answer. The keyword rules read it;
+    when they find no reason and the statistical model is confident of one, its reason is taken."""
+    heard = read_by_rules(text)
+    if heard.command is not None or heard.reason is not None:
+        return heard
+    intent, _confidence = read_intent(text, heard)
+    if intent.startswith("reason:") and intent[7:] in REASONS:
+        return replace(heard, reason=cast(Reason, intent[7:]))
+    return heard
+
+
+def read_intent(text: str, heard: Heard | None = None) -> tuple[str, float]:
+    """The message's intent (as in the corpus) and the confidence: the exact rules first (commands,
+    alarm words, asking for a person), then the model when confident, else the rules' reading."""
+    heard = heard or read_by_rules(text)
+    ruled = rules_intent(heard)
+    if heard.command is not None or ruled == "agent":
+        return ruled, 1.0
+    guess = intent_model.shipped_model().guess(text, rule_cues(heard))
+    if guess.confidence >= intent_model.shipped_model().threshold:
+        return guess.intent, guess.confidence
+    return ruled, guess.confidence
+
+
+def read_by_rules(text: str) -> Heard:
+    """What the keyword rules alone read in a typed message."""
     stripped = text.strip()
     if stripped.startswith("/"):
         name = plain_words(stripped[1:].split(" ", 1)[0].split("@", 1)[0])
@@ -286,3 +312,59 @@ def _tracking_refusal(text: str) -> str | None:
     if len(candidate) < 8 or sum(ch.isdigit() for ch in candidate) < 6 or len(text.split()) > 6:
         return None
     return check_tracking_number(candidate).refusal or None
+
+
+def rules_intent(heard: Heard) -> str:
+    """The one intent the rules read, in the order the machine's cues look at a message
+    (intents as in the corpus, `tests/data/utterances/`); "other" when they read none."""
+    by_command = {
+        "cancel": "cancel",
+        "agent": "agent",
+        "withdraw": "withdrawal",
+        "status": "status",
+    }
+    if heard.command is not None:
+        return by_command.get(heard.command, "other")
+    if heard.alarm or heard.wants_agent:
+        return "agent"
+    if heard.asks is not None:
+        return f"aside:{heard.asks}"
+    if heard.wants_status:
+        return "status"
+    if heard.reason is not None:
+        return f"reason:{heard.reason}"
+    if heard.yes is not None:
+        return "yes" if heard.yes else "no"
+    if heard.number is not None or heard.how_many is not None:
+        return "item"
+    return "other"
+
+
+def rule_cues(heard: Heard) -> tuple[str, ...]:
+    """What the rules read, as features the statistical reader learns to trust or not."""
+    flags = {
+        "alarm": heard.alarm,
+        "agent": heard.wants_agent,
+        "status": heard.wants_status,
+        "greeting": heard.greeting_only,
+        "done": heard.done,
+        "skip": heard.skip,
+        "later": heard.later,
+        "question": heard.question,
+        "number": heard.number is not None,
+        "tracking": bool(heard.tracking_numbers),
+        "order": bool(heard.order_numbers),
+        "proof": bool(heard.proofs),
+    }
+    values = {
+        "command": heard.command,
+        "reason": heard.reason,
+        "asks": heard.asks,
+        "yes": None if heard.yes is None else str(heard.yes),
+        "option": heard.option,
+        "how_many": heard.how_many,
+    }
+    return (
+        *(name for name, on in flags.items() if on),
+        *(f"{name}={value}" for name, value in values.items() if value is not None),
+    )

@@ -1,0 +1,236 @@
+"""A small statistical reader: what a customer's message is about, with a confidence.
+
+A multinomial logistic regression over character n-grams of the message (lower case, no accents,
+doubled letters squeezed, digits as 0), trained from the labelled corpus in `tests/data/utterances/`
+by `scripts/build-understanding` and saved as plain data next to this module (`intent_model.json`).
+Nothing is downloaded or trained at run time: loading reads the file once. The rules of
+`flows.understanding` stay in charge where they are exact (commands, tracking numbers, postcodes,
+e-mails, alarm words); this model reads the free-text meaning the keyword lists miss.
+"""
+
+from __future__ import annotations
+
+import array
+import base64
+import hashlib
+import json
+import math
+import random
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Final
+
+MODEL_FILE: Final = Path(__file__).with_name("intent_model.json")
+_NGRAMS: Final = (2, 3, 4, 5)
+_MIN_DOCUMENTS: Final = 2  # an n-gram seen in one training message only is noise, not a cue
+_EPOCHS: Final = 20
+_LEARNING_RATE: Final = 1.0
+_L2: Final = 1e-4
+_SEED: Final = 12  # the shuffles of training are fixed: the same corpus builds the same file
+_QUANTUM: Final = 127  # weights are saved as signed bytes, scaled per intent
+_DOUBLED = re.compile(r"([a-z])\1+")
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One labelled message of the corpus."""
+
+    intent: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    """The intents a message may mean, most likely first, each with its probability."""
+
+    ranked: tuple[tuple[str, float], ...]
+
+    @property
+    def intent(self) -> str:
+        return self.ranked[0][0]
+
+    @property
+    def confidence(self) -> float:
+        return self.ranked[0][1]
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """Intents, the n-grams known, one weight per (n-gram, intent), one bias per intent, and the
+    confidence under which the reader asks instead of guessing."""
+
+    intents: tuple[str, ...]
+    features: dict[str, int]
+    weights: Sequence[float]  # row-major: feature index * len(intents) + intent index
+    bias: tuple[float, ...]
+    threshold: float
+    corpus_digest: str
+
+    def guess(self, text: str, cues: Iterable[str] = ()) -> Guess:
+        """The intents `text` may mean, with their probabilities (they sum to 1); `cues` are what
+        the rules read in it (`flows.understanding.rule_cues`), learnt as features too."""
+        width = len(self.intents)
+        scores = list(self.bias)
+        known = [self.features[f] for f in features(text, cues) if f in self.features]
+        scale = 1 / math.sqrt(len(known)) if known else 0.0
+        for index in known:
+            row = index * width
+            for k in range(width):
+                scores[k] += self.weights[row + k] * scale
+        probabilities = _softmax(scores)
+        ranked = sorted(zip(self.intents, probabilities, strict=True), key=lambda p: -p[1])
+        return Guess(tuple(ranked))
+
+
+def normalise(text: str) -> str:
+    """Plain words: lower case, no accents, doubled letters squeezed, digits as 0, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    kept = "".join(
+        ch if ch.isalnum() or _is_emoji(ch) else " "
+        for ch in decomposed
+        if not unicodedata.combining(ch)
+    )
+    return " ".join(_DIGIT.sub("0", _DOUBLED.sub(r"\1", word)) for word in kept.split())
+
+
+def _is_emoji(ch: str) -> bool:
+    return unicodedata.category(ch) == "So"  # 😡 and 👍 carry meaning on a phone
+
+
+def features(text: str, cues: Iterable[str] = ()) -> frozenset[str]:
+    """The character n-grams of the message, across word boundaries, its words, and the rules' cues."""
+    plain = normalise(text)
+    padded = f" {plain} "
+    grams = {padded[i : i + n] for n in _NGRAMS for i in range(len(padded) - n + 1)}
+    return frozenset(grams | {f"w:{word}" for word in plain.split()} | {f"r:{c}" for c in cues})
+
+
+def read_corpus(path: Path) -> list[Example]:
+    """A corpus file: `intent<TAB>message` a line; `#` starts a comment line."""
+    examples = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        intent, tab, text = line.partition("\t")
+        if not tab or not intent or not text.strip():
+            raise ValueError(f"{path.name}, ligne {number} : attendu « intention<TAB>message »")
+        examples.append(Example(intent, text))
+    return examples
+
+
+def corpus_digest(examples: Iterable[Example]) -> str:
+    """A fingerprint of the training messages: the saved model says which corpus it learnt."""
+    digest = hashlib.sha256()
+    for example in examples:
+        digest.update(f"{example.intent}\t{example.text}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def train(
+    examples: Sequence[Example],
+    cues: Callable[[str], Iterable[str]] = lambda _text: (),
+    threshold: float = 0.6,
+) -> Model:
+    """Fits the model to `examples` by stochastic gradient descent, in a fixed order; `cues` gives
+    what the rules read in a message."""
+    intents = tuple(sorted({e.intent for e in examples}))
+    seen = [features(e.text, cues(e.text)) for e in examples]
+    documents = Counter(f for found in seen for f in found)
+    vocabulary = sorted(f for f, n in documents.items() if n >= _MIN_DOCUMENTS)
+    index = {f: i for i, f in enumerate(vocabulary)}
+    width = len(intents)
+    weights = [0.0] * (len(vocabulary) * width)
+    bias = [0.0] * width
+    rows = [
+        ([index[f] for f in sorted(found) if f in index], intents.index(e.intent))
+        for e, found in zip(examples, seen, strict=True)
+    ]
+    shuffler = random.Random(_SEED)
+    for epoch in range(_EPOCHS):
+        rate = _LEARNING_RATE / (1 + 0.1 * epoch)
+        shuffler.shuffle(rows)
+        for known, label in rows:
+            scale = 1 / math.sqrt(len(known)) if known else 0.0
+            scores = list(bias)
+            for i in known:
+                for k in range(width):
+                    scores[k] += weights[i * width + k] * scale
+            probabilities = _softmax(scores)
+            for k in range(width):
+                error = probabilities[k] - (k == label)
+                bias[k] -= rate * error
+                step = rate * error * scale
+                for i in known:
+                    cell = i * width + k
+                    weights[cell] -= step + rate * _L2 * weights[cell]
+    return Model(intents, index, weights, tuple(bias), threshold, corpus_digest(examples))
+
+
+def _softmax(scores: Sequence[float]) -> list[float]:
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def to_json(model: Model) -> str:
+    """The model as plain data: weights as signed bytes scaled per intent, so the file stays small."""
+    width = len(model.intents)
+    scales = [
+        max((abs(model.weights[i * width + k]) for i in range(len(model.features))), default=0.0)
+        / _QUANTUM
+        or 1.0
+        for k in range(width)
+    ]
+    quantised = array.array(
+        "b",
+        (
+            round(model.weights[i * width + k] / scales[k])
+            for i in range(len(model.features))
+            for k in range(width)
+        ),
+    )
+    return json.dumps(
+        {
+            "intents": model.intents,
+            "features": sorted(model.features, key=model.features.__getitem__),
+            "scales": [float(f"{s:.6g}") for s in scales],
+            "bias": [round(b, 4) for b in model.bias],
+            "threshold": model.threshold,
+            "corpus": model.corpus_digest,
+            "weights": base64.b64encode(quantised.tobytes()).decode("ascii"),
+        },
+        ensure_ascii=False,
+        indent=0,
+    )
+
+
+def from_json(text: str) -> Model:
+    """Reads what `to_json` wrote."""
+    data = json.loads(text)
+    intents = tuple(data["intents"])
+    scales = data["scales"]
+    width = len(intents)
+    raw = array.array("b")
+    raw.frombytes(base64.b64decode(data["weights"]))
+    weights = array.array("d", (value * scales[n % width] for n, value in enumerate(raw)))
+    return Model(
+        intents=intents,
+        features={f: i for i, f in enumerate(data["features"])},
+        weights=weights,
+        bias=tuple(data["bias"]),
+        threshold=float(data["threshold"]),
+        corpus_digest=data["corpus"],
+    )
+
+
+@cache
+def shipped_model() -> Model:
+    """The model built from the corpus and shipped with the code (read once)."""
+    return from_json(MODEL_FILE.read_text(encoding="utf-8"))
