@@ -314,3 +314,31 @@ async def test_reminders_before_the_due_date_and_alerts_with_the_surcharge_after
     async with sessions() as session:
         pending = await session.scalar(select(func.count()).where(ScheduledJob.done_at.is_(None)))
     assert pending == 0
+
+
+async def test_a_replacement_gets_its_reminder_and_its_alert_until_it_is_shipped(
+    sessions: async_sessionmaker[AsyncSession], database_url: str, tmp_path: Path
+) -> None:
+    shop = await _opened(sessions, database_url, tmp_path)
+    await shop.customer("les deux chargeurs : le colis est arrivé tout abîmé LX123456785CN")
+    await shop.customer("35000")
+    await shop.photo()
+    await shop.customer("terminé")
+    await shop.press("option:keep_and_replace")
+    case = await shop.case()
+    assert case.replacement_due == date(2026, 12, 5)  # 30 days from the request (L217-10)
+
+    assert await shop.later(26) == 0  # 1 December: not yet
+    assert await shop.later(1) == 1  # 2 December, 9:00 in Paris: three days before
+    assert "⏰ Rappel : remplacement (L217-10)" in (await shop.said_to_agents())[-1]
+    assert await shop.later(4) == 1  # 6 December: the day after the due date
+    alert = (await shop.said_to_agents())[-1]
+    assert "Délai dépassé" in alert and "L217-14" in alert and "/expedie" in alert
+    assert "L242-4" not in alert  # the surcharge is the refund's (L242-4), not the replacement's
+
+    await shop.topic_opened()
+    await shop.agent("/expedie 6C02345678901")
+    alerts = sum("Délai dépassé" in text for text in await shop.said_to_agents())
+    await shop.later(30)  # the next alert would be due, but the replacement has left
+    assert sum("Délai dépassé" in text for text in await shop.said_to_agents()) == alerts
+    assert (await shop.case()).status == "closed"  # shipped, then closed with its follow-up
