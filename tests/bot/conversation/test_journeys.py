@@ -337,3 +337,16 @@ async def test_a_wrong_postcode_given_early_counts_as_a_guess(
     async with sessions() as session:
         misses = (await session.execute(select(OwnershipMiss))).scalars().all()
     assert [miss.tracking_number for miss in misses] == ["6A15602676300"]
+
+
+async def test_an_e_mail_given_early_is_the_ownership_proof(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    chat = EngineChat(sessions, NOV_5, name="camille")
+
+    at_once = await chat.say("ma lampe 6A15602676300 est arrivée cassée, camille.martin@example.fr")
+
+    assert [m["template"] for m in at_once.messages] == ["welcome", "ask_photos"]
+    # Without a tracking number, an e-mail names the order instead, and the postcode proves it:
+    # test_the_orders_e_mail_names_the_order_and_only_the_postcode_proves_it.
