@@ -352,3 +352,16 @@ def test_a_new_request_about_another_parcel_takes_its_number() -> None:
     assert chat.facts.tracking_number == "EW112720413FR"
     assert not chat.facts.owner_verified
     assert [r.template for r in replies] == ["ask_ownership"]
+
+
+def test_the_offers_choices_keep_their_order_and_numbers_when_offered_again() -> None:
+    chat = _at_the_options()
+    first = [r for r in chat.said if r.template == "offer"][-1]
+
+    chat.say("c'est quand que je suis rembourse ??")
+    again = [r for r in chat.said if r.template == "offer"][-1]
+
+    assert again is not first
+    assert len(first.buttons) >= 2
+    assert [(b.id, b.label) for b in again.buttons] == [(b.id, b.label) for b in first.buttons]
+    assert render(again.template, again.values) == render(first.template, first.values)
