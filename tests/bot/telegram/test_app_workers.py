@@ -78,7 +78,7 @@ async def _in_each_chats_order(sessions: async_sessionmaker[AsyncSession]) -> No
 @pytest.mark.xfail(
     strict=False,
     reason=(
-        "known defect (issue 13, open): once in several runs under load, after the leader is killed, "
+        "known defect (issue 13, open): in two of three full runs under load, after the leader is killed, "
         "one chat's replies reached Telegram out of order (the second update's reply before the "
         "first's greeting)"
     ),
