@@ -27,9 +27,9 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import event, exists, select, update
+from sqlalchemy import Select, event, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, aliased
 
@@ -152,16 +152,19 @@ class Dispatcher(Generic[P]):
         await self._lanes.drain(grace)
         await self._batches.close()
 
+    def _unhandled(self, *columns: Any) -> Select[Any]:
+        """This channel's rows not handled yet, above the window's lowest row already taken."""
+        query = select(*columns).where(
+            InboxUpdate.channel == self._channel, InboxUpdate.handled_at.is_(None)
+        )
+        lowest = self._window.lowest()
+        return query if lowest is None else query.where(InboxUpdate.id > lowest)
+
     async def _fetch(self) -> None:
         if self._owns is not None:
             await self._fetch_owned(self._owns)
             return
-        query = select(InboxUpdate).where(
-            InboxUpdate.channel == self._channel, InboxUpdate.handled_at.is_(None)
-        )
-        lowest = self._window.lowest()
-        if lowest is not None:
-            query = query.where(InboxUpdate.id > lowest)
+        query = self._unhandled(InboxUpdate)
         snapshot = self._lanes.snapshot()
         async with self._sessions() as session:
             rows = (await session.scalars(query.order_by(InboxUpdate.id))).all()
@@ -172,12 +175,7 @@ class Dispatcher(Generic[P]):
 
     async def _fetch_owned(self, owns: Callable[[str], bool]) -> None:
         """The pending rows' chats first, then only the rows of this process's chats in full."""
-        query = select(InboxUpdate.id, InboxUpdate.chat_id).where(
-            InboxUpdate.channel == self._channel, InboxUpdate.handled_at.is_(None)
-        )
-        lowest = self._window.lowest()
-        if lowest is not None:
-            query = query.where(InboxUpdate.id > lowest)
+        query = self._unhandled(InboxUpdate.id, InboxUpdate.chat_id)
         snapshot = self._lanes.snapshot()
         async with self._sessions() as session:
             pending = (await session.execute(query.order_by(InboxUpdate.id))).all()
