@@ -4,6 +4,11 @@ Each chat (or address) has a lane that sends its rows one at a time, in id order
 row to be marked as sent before the next: after a crash, at most the one message in flight per chat
 can go twice. Marks from all lanes are committed together (group commit).
 
+A row reaches its lane only from a reading of the outbox begun after it was committed, together with
+every earlier unsent row of its chat: rows of one chat may be written by several writers (another
+process, the scheduler), and ids from a PostgreSQL sequence commit out of order, so a row seen alone
+(just offered by its writer, or new in the id window) could overtake an earlier one not seen yet.
+
 The channel's `Delivery` sends one row and says, by what it raises, what to do when it could not:
 `Retry` (again later, after the wait it names or a growing backoff), `Unreachable` (the recipient
 blocked us: their pending rows are set aside), `Rejected` (this row can never be sent: set aside with
@@ -16,10 +21,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.lanes import IdWindow, Lanes, Verdict
@@ -32,6 +37,7 @@ log = logging.getLogger(__name__)
 
 ABANDONED = "abandoned: "
 COALESCE = 0.02  # seconds
+CHATS_AT_ONCE = 1000  # chats named in one query at most (bound parameters); more: all of them
 
 
 class Retry(Exception):
@@ -95,6 +101,7 @@ class OutboxWorker:
         self._wakeup = asyncio.Event()
         self._lanes: Lanes[OutboxMessage] = Lanes(self._send_one, f"send-{self._channel}")
         self._window = IdWindow()
+        self._offered: dict[int, OutboxMessage] = {}
         self._marks: list[tuple[int, asyncio.Future[None]]] = []
         self._marks_ready = asyncio.Event()
         self._stopping = False
@@ -103,10 +110,13 @@ class OutboxWorker:
         self._wakeup.set()
 
     def offer(self, rows: Sequence[OutboxMessage]) -> None:
-        """Takes rows just committed (by the dispatcher), sparing a query; the rest is fetched."""
+        """Takes rows just committed (by the dispatcher), sparing their reading: they go to their
+        lanes with the next fetch, which may find earlier rows of their chats from other writers."""
         for row in rows:
             if row.channel == self._channel and row.sent_at is None and not row.last_error:
-                self._lanes.offer(row.chat_id, row.id, row)
+                self._offered[row.id] = row
+        if self._offered:
+            self._wakeup.set()
 
     async def run(self) -> None:
         """Fetches pending rows (at start, on wake, and every `poll_interval`) into chat lanes."""
@@ -131,51 +141,72 @@ class OutboxWorker:
     # -- reading the outbox -------------------------------------------------------------------
 
     async def _fetch(self) -> None:
+        offered = dict(self._offered)
         lowest = self._window.lowest()
         snapshot = self._lanes.snapshot()
         async with self._sessions() as session:
-            pending = (
-                await session.execute(
-                    select(OutboxMessage.id, OutboxMessage.chat_id, Customer.blocked_at)
-                    .outerjoin(
-                        Customer,
-                        and_(
-                            Customer.channel == OutboxMessage.channel,
-                            Customer.external_id == OutboxMessage.chat_id,
-                        ),
-                    )
-                    .where(
-                        OutboxMessage.channel == self._channel,
-                        OutboxMessage.sent_at.is_(None),
-                        or_(
-                            OutboxMessage.last_error.is_(None),
-                            ~OutboxMessage.last_error.startswith(ABANDONED),
-                        ),
-                        OutboxMessage.id > (lowest if lowest is not None else -1),
-                    )
-                    .order_by(OutboxMessage.id)
-                )
-            ).all()
+            pending = list((await session.execute(self._pending(above=lowest))).all())
+            if lowest is not None:
+                chats = {row.chat_id for row in pending if not self._lanes.knows(row.id)}
+                chats |= {row.chat_id for row in offered.values()}
+                # Their earlier rows: committed late below the window, or by another writer.
+                if chats:
+                    named = chats if len(chats) <= CHATS_AT_ONCE else None
+                    earlier = self._pending(above=None, upto=lowest, chats=named)
+                    pending = [*(await session.execute(earlier)).all(), *pending]
             new = [row for row in pending if not self._lanes.knows(row.id)]
             blocked = {row.chat_id for row in new if row.blocked_at is not None}
             if blocked:
                 await self._abandon_chats(blocked, "the customer blocked the bot")
             wanted = [row.id for row in new if row.chat_id not in blocked]
-            rows = (
+            unread = [row_id for row_id in wanted if row_id not in offered]
+            read = (
                 (
-                    await session.scalars(
-                        select(OutboxMessage)
-                        .where(OutboxMessage.id.in_(wanted))
-                        .order_by(OutboxMessage.id)
-                    )
+                    await session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(unread)))
                 ).all()
-                if wanted
+                if unread
                 else []
             )
-        for row in rows:
-            self._lanes.offer(row.chat_id, row.id, row)
+        rows = {row.id: row for row in read}
+        for row_id in sorted(wanted):  # each chat's rows in their order, whoever wrote them
+            row = rows.get(row_id) or offered.get(row_id)
+            if row is not None:
+                self._lanes.offer(row.chat_id, row.id, row)
+        for row_id in offered:
+            self._offered.pop(row_id, None)
         self._window.scanned(row.id for row in pending)
         self._lanes.forget(snapshot)
+
+    def _pending(
+        self, *, above: int | None, upto: int | None = None, chats: set[str] | None = None
+    ) -> Select[int, str, datetime | None]:
+        """This channel's unsent rows (not set aside) with their customer's block, in id order."""
+        conditions = [
+            OutboxMessage.channel == self._channel,
+            OutboxMessage.sent_at.is_(None),
+            or_(
+                OutboxMessage.last_error.is_(None),
+                ~OutboxMessage.last_error.startswith(ABANDONED),
+            ),
+        ]
+        if above is not None:
+            conditions.append(OutboxMessage.id > above)
+        if upto is not None:
+            conditions.append(OutboxMessage.id <= upto)
+        if chats is not None:
+            conditions.append(OutboxMessage.chat_id.in_(sorted(chats)))
+        return (
+            select(OutboxMessage.id, OutboxMessage.chat_id, Customer.blocked_at)
+            .outerjoin(
+                Customer,
+                and_(
+                    Customer.channel == OutboxMessage.channel,
+                    Customer.external_id == OutboxMessage.chat_id,
+                ),
+            )
+            .where(*conditions)
+            .order_by(OutboxMessage.id)
+        )
 
     async def _send_one(self, row: OutboxMessage) -> Verdict:
         """Tries once, when it is due; DONE once sent and marked, or set aside."""

@@ -75,14 +75,6 @@ async def _in_each_chats_order(sessions: async_sessionmaker[AsyncSession]) -> No
         assert updates == sorted(updates), f"chat {chat} answered out of order"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "known defect (issue 13, open): in two of three full runs under load, after the leader is killed, "
-        "one chat's replies reached Telegram out of order (the second update's reply before the "
-        "first's greeting)"
-    ),
-)
 async def test_three_workers_one_killed_twice_handle_every_update_once_in_order_and_reply_once(
     api: FakeBotApi, workers: list[BotProcess], database_url: str, tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
@@ -16,6 +17,7 @@ from telegram import Bot
 from bot.channels.outbox import OutboxWorker
 from bot.channels.pacing import Limits, Pacer
 from bot.channels.writes import WriteGate
+from bot.storage.database import is_sqlite
 from bot.storage.models import Customer, OutboxMessage
 from bot.telegram.sender import ABANDONED, customer_sender
 from tests.bot.telegram.fake_bot_api import FakeBotApi, Faults, eventually
@@ -25,12 +27,11 @@ FAST = Limits(overall_per_second=200, private_per_second=50, private_burst=5)
 
 async def _queue(
     sessions: async_sessionmaker[AsyncSession], chat_id: int, payloads: Sequence[dict[str, Any]]
-) -> None:
+) -> list[OutboxMessage]:
+    rows = [OutboxMessage(channel="telegram", chat_id=str(chat_id), payload=p) for p in payloads]
     async with sessions.begin() as session:
-        session.add_all(
-            OutboxMessage(channel="telegram", chat_id=str(chat_id), payload=payload)
-            for payload in payloads
-        )
+        session.add_all(rows)
+    return rows
 
 
 async def _outbox(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
@@ -140,6 +141,41 @@ async def test_a_reply_with_a_photo_or_a_document_uploads_it_with_the_text_as_ca
     assert (photo.method, photo.text) == ("sendPhoto", "Votre photo")
     assert photo.upload_sha256 == hashlib.sha256(image).hexdigest()
     assert (document.method, document.text) == ("sendDocument", "Votre étiquette")
+
+
+async def test_a_reply_offered_by_its_writer_waits_for_an_earlier_one_of_its_chat_written_elsewhere(
+    api: FakeBotApi, bot: Bot, sessions: async_sessionmaker[AsyncSession], database_url: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    await _queue(sessions, 61, [{"text": "Bonjour"}])  # by the process that died, unsent
+    second = await _queue(sessions, 61, [{"text": "Quel motif ?"}])  # by the new leader
+    async with _running(bot, sessions, database_url, tmp_path, FAST) as sender:
+        sender.offer(second)  # before its first reading of the outbox
+        await eventually(lambda: len(api.sent(61)) == 2)
+    assert [m.text for m in api.sent(61)] == ["Bonjour", "Quel motif ?"]
+
+
+async def test_a_reply_committed_late_below_the_id_window_still_goes_before_the_next_of_its_chat(
+    api: FakeBotApi, bot: Bot, sessions: async_sessionmaker[AsyncSession], database_url: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    if is_sqlite(database_url):
+        pytest.skip("one writer at a time on SQLite: ids commit in their order")
+    async with sessions() as slow:  # another process's transaction: its id taken, not committed
+        slow.add(OutboxMessage(channel="telegram", chat_id="71", payload={"text": "Bonjour"}))
+        await slow.flush()
+        others = range(1000, 1250)  # more rows than the window looks back, committed meanwhile
+        for chat in others:
+            await _queue(sessions, chat, [{"text": "Bonjour"}])
+        async with _running(bot, sessions, database_url, tmp_path, FAST) as sender:
+            await eventually(lambda: all(api.sent(chat) for chat in others), within=30)
+            await slow.commit()
+            await _queue(sessions, 71, [{"text": "Quel motif ?"}])
+            sender.wake()
+            await eventually(lambda: len(api.sent(71)) >= 1)
+            assert api.sent(71)[0].text == "Bonjour"
+            await eventually(lambda: len(api.sent(71)) == 2)
+    assert [m.text for m in api.sent(71)] == ["Bonjour", "Quel motif ?"]
 
 
 async def _all_sent(sessions: async_sessionmaker[AsyncSession]) -> bool:
