@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +40,7 @@ from sqlalchemy import insert, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.probe import cpu_seconds, statements  # noqa: E402
 from bot.storage.database import open_database  # noqa: E402
 from bot.storage.migrate import upgrade_database  # noqa: E402
 from bot.storage.models import Conversation, Customer, InboxUpdate, OutboxMessage  # noqa: E402
@@ -48,6 +50,8 @@ SCRIPT = ("bonjour", "c'est trop petit", "euh", "je reviens plus tard")
 
 _RETURNBOT = """
 import asyncio, os
+from bench.probe import install
+install()
 from bot.config import load_settings
 from bot.telegram.app import Tuning, serve
 from bot.channels.pacing import Limits
@@ -74,6 +78,7 @@ class Child:
     """A bot in a child process, pointed at the fake server, with its own data folder."""
 
     def __init__(self, api: FakeBotApi, script: str, data_dir: Path, overall: int = 30) -> None:
+        self.probe = data_dir / "statements"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RETURNBOT_", "TELEGRAM_"))}
         env.pop("DATABASE_URL", None)
         env.update(
@@ -81,6 +86,7 @@ class Child:
             TELEGRAM_API_BASE_URL=api.base_url,
             RETURNBOT_DATA_DIR=str(data_dir),
             BENCH_OVERALL_PER_SECOND=str(overall),
+            BENCH_PROBE=str(self.probe),
             PYTHONPATH=str(ROOT),
         )
         polls = len(api.calls("getUpdates"))
@@ -98,6 +104,10 @@ class Child:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+    def cost(self) -> tuple[float, int]:
+        """(CPU seconds, SQL statements) so far."""
+        return cpu_seconds(self.process.pid), statements(self.probe)
 
     def rss_mb(self) -> tuple[float, float]:
         """(current, peak) resident memory in MB, from /proc."""
@@ -140,22 +150,43 @@ def _backlog(api: FakeBotApi, customers: int, first_chat: int) -> int:
     return customers * len(SCRIPT)
 
 
-def throughput(customers: int, workdir: Path) -> tuple[float, float]:
-    """(echo bot updates/s, returnbot updates/s) on the same backlog."""
+@dataclass(frozen=True)
+class Rate:
+    """One bot on one backlog: updates/s, and its CPU and SQL statements per update."""
+
+    per_second: float
+    cpu_ms: float
+    statements: float
+
+    def __str__(self) -> str:
+        return (
+            f"{self.per_second:8.1f} updates/s, {self.cpu_ms:5.2f} CPU ms/update,"
+            f" {self.statements:5.1f} statements/update"
+        )
+
+
+def throughput(customers: int, workdir: Path) -> tuple[Rate, Rate]:
+    """(echo bot, returnbot) on the same backlog."""
     with FakeBotApi() as api:
-        with Child(api, _ECHO, _folder(workdir, "echo")):
-            start = time.monotonic()
+        with Child(api, _ECHO, _folder(workdir, "echo")) as echo:
             total = _backlog(api, customers, 10_000)
             chats = range(10_000, 10_000 + customers)
-            _wait(lambda: sum(len(api.sent(c)) for c in chats) >= total, 600)
-            echo_rate = total / (time.monotonic() - start)
+            echo_rate = _rate(echo, total, lambda: sum(len(api.sent(c)) for c in chats) >= total)
         data = _folder(workdir, "returnbot")
-        with Child(api, _RETURNBOT, data):
-            start = time.monotonic()
+        with Child(api, _RETURNBOT, data) as ours:
             total = _backlog(api, customers, 20_000)
-            _wait(lambda: _handled(data / "returnbot.db") >= total, 600)
-            ours = total / (time.monotonic() - start)
-    return echo_rate, ours
+            rate = _rate(ours, total, lambda: _handled(data / "returnbot.db") >= total)
+    return echo_rate, rate
+
+
+def _rate(bot: Child, total: int, done: Callable[[], bool]) -> Rate:
+    """Measures `bot` from now until `done()`: `total` updates were pushed just now."""
+    start, (cpu, count) = time.monotonic(), bot.cost()
+    _wait(done, 600)
+    seconds = time.monotonic() - start
+    time.sleep(0.2)  # the probe's last report
+    cpu_after, count_after = bot.cost()
+    return Rate(total / seconds, (cpu_after - cpu) * 1000 / total, (count_after - count) / total)
 
 
 def latency(script: str, rate: float, seconds: float, workdir: Path, name: str) -> list[float]:
@@ -245,9 +276,12 @@ def main() -> None:
         print(
             f"throughput, {args.customers * len(SCRIPT)} updates from {args.customers} customers:"
         )
-        print(f"  echo bot (bare python-telegram-bot): {echo:8.1f} updates/s")
-        print(f"  returnbot (engine + SQLite):         {ours:8.1f} updates/s")
-        print(f"  ratio: {ours / echo:.2f} (target >= 0.5)")
+        print(f"  echo bot (bare python-telegram-bot): {echo}")
+        print(f"  returnbot (engine + SQLite):         {ours}")
+        print(
+            f"  ratio: {ours.per_second / echo.per_second:.2f} (target >= 0.8),"
+            f" CPU per update {ours.cpu_ms / echo.cpu_ms:.2f}× echo's"
+        )
         runs = [("returnbot", _RETURNBOT, args.rate), ("echo bot", _ECHO, args.rate)]
         for name, script, rate in runs:
             folder = f"latency-{name.replace(' ', '-')}-{rate:.0f}"

@@ -22,8 +22,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import asyncpg
@@ -43,12 +44,14 @@ from telegram_throughput import (  # noqa: E402
     _wait,
 )
 
+from bench.probe import cpu_seconds, statements  # noqa: E402
 from bot.channels.workers import plain_dsn  # noqa: E402
 from bot.config import async_database_url  # noqa: E402
 from bot.storage.migrate import upgrade_database  # noqa: E402
 from tests.bot.telegram.fake_bot_api import FakeBotApi  # noqa: E402
 
-_RUN = [sys.executable, "-m", "bot", "run"]
+# `python -m bot run`, its statements counted
+_RUN = [sys.executable, str(BENCH / "probe.py"), "run"]
 
 
 @contextmanager
@@ -59,8 +62,9 @@ def _bots(
     database_url: str | None,
     count: int,
     per_second: int = 30,
-) -> Iterator[None]:
-    """`count` bot processes on one database, ready once one polls and all have joined."""
+) -> Iterator[Callable[[], tuple[float, int]]]:
+    """`count` bot processes on one database, ready once one polls and all have joined; yields
+    what they cost so far: (CPU seconds, SQL statements), summed over the processes."""
     polls = len(api.calls("getUpdates"))
     processes = []
     for number in range(count):
@@ -74,6 +78,7 @@ def _bots(
             RETURNBOT_DATA_DIR=str(data if database_url is None else folder),
             RETURNBOT_TELEGRAM_MESSAGES_PER_SECOND=str(per_second),
             PYTHONPATH=str(ROOT),
+            BENCH_PROBE=str(folder / "statements"),
         )
         if database_url is not None:
             env["DATABASE_URL"] = database_url
@@ -84,7 +89,10 @@ def _bots(
     try:
         _wait(lambda: len(api.calls("getUpdates")) > polls + 1, 60)
         time.sleep(1.0 if count > 1 else 0)  # the others have joined (heartbeat 0.5 s)
-        yield
+        yield lambda: (
+            sum(cpu_seconds(process.pid) for process in processes),
+            sum(statements(data / f"p{number}" / "statements") for number in range(count)),
+        )
     finally:
         for process in processes:
             process.terminate()
@@ -125,6 +133,17 @@ class _Postgres:
         time.sleep(0.1)  # a look every ~0.1 s, as cheap as the SQLite one
         return self._loop.run_until_complete(count())
 
+    def cpu(self, url: str) -> float:
+        """CPU seconds so far of the PostgreSQL server processes connected to `url`'s database."""
+
+        async def pids() -> list[int]:
+            query = "SELECT pid FROM pg_stat_activity WHERE datname = $1"
+            name = url.rsplit("/", 1)[1]
+            return [row[0] for row in await self._connections[url].fetch(query, name)]
+
+        self.handled(url)  # opens the connection
+        return sum(cpu_seconds(pid) for pid in self._loop.run_until_complete(pids()))
+
     def drop_all(self) -> None:
         for connection in self._connections.values():
             self._loop.run_until_complete(connection.close())
@@ -139,6 +158,19 @@ class _Postgres:
             await connection.close()
 
 
+@dataclass(frozen=True)
+class Measure:
+    """One configuration: updates/s; CPU ms per update of the bots and of PostgreSQL; statements
+    per update; latency p50 and p99 in seconds."""
+
+    per_second: float
+    cpu_ms: float
+    database_cpu_ms: float
+    statements: float
+    p50: float = 0.0
+    p99: float = 0.0
+
+
 def _measure(
     name: str,
     workdir: Path,
@@ -147,14 +179,16 @@ def _measure(
     seconds: float,
     pg: _Postgres | None,
     count: int,
-) -> tuple[float, float, float]:
-    """(updates/s, p50 s, p99 s) for one configuration; `pg` None: SQLite (or the echo bot)."""
+) -> Measure:
+    """One configuration; `pg` None: SQLite (or the echo bot)."""
     echo = name == "echo"
     command = [sys.executable, "-c", _ECHO] if echo else _RUN
     with FakeBotApi() as api:
         data = _folder(workdir, f"{name}-throughput")
         url = pg.fresh() if pg is not None else None
-        with _bots(api, command, data, url, count):
+        with _bots(api, command, data, url, count) as cost:
+            database_cpu = pg.cpu(url) if pg is not None and url is not None else 0.0
+            cpu, executed = cost()
             start = time.monotonic()
             total = _backlog(api, customers, 10_000)
             chats = range(10_000, 10_000 + customers)
@@ -166,8 +200,17 @@ def _measure(
                 done = lambda: pg.handled(url) >= total  # type: ignore[union-attr]  # noqa: E731
             _wait(done, 600)
             updates_per_second = total / (time.monotonic() - start)
+            time.sleep(0.2)  # the probes' last report
+            cpu_after, executed_after = cost()
+            database_cpu = pg.cpu(url) - database_cpu if pg is not None and url is not None else 0.0
+    measure = Measure(
+        updates_per_second,
+        (cpu_after - cpu) * 1000 / total,
+        database_cpu * 1000 / total,
+        (executed_after - executed) / total,
+    )
     if seconds <= 0:
-        return updates_per_second, 0.0, 0.0
+        return measure
     with FakeBotApi() as api:
         data = _folder(workdir, f"{name}-latency")
         url = pg.fresh() if pg is not None else None
@@ -183,7 +226,7 @@ def _measure(
                 api.send_text(chat, SCRIPT[n // half])
             _wait(lambda: all(_first_reply(api, c, at) is not None for c, at in pushed), 300)
             times = [(_first_reply(api, c, at) or at) - at for c, at in pushed]
-    return updates_per_second, _percentile(times, 0.5), _percentile(times, 0.99)
+    return replace(measure, p50=_percentile(times, 0.5), p99=_percentile(times, 0.99))
 
 
 def main() -> None:
@@ -192,6 +235,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=5.0, help="0: no latency measure")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--only", default="", help="e.g. sqlite,postgresql-1 (the echo bot always runs)"
+    )
     args = parser.parse_args()
     logging.getLogger("tornado").setLevel(logging.CRITICAL)
     pg = _Postgres(args.database_url)
@@ -202,27 +248,35 @@ def main() -> None:
         ("postgresql-2", pg, 2),
         ("postgresql-3", pg, 3),
     ]
-    results: dict[str, tuple[float, float, float]] = {}
+    wanted = args.only.split(",") if args.only else [name for name, _db, _n in runs]
+    results: dict[str, Measure] = {}
     print(f"{args.customers * len(SCRIPT)} updates from {args.customers} customers; "
-          f"latency at {args.rate:.0f} updates/s; {os.cpu_count()} cores")  # fmt: skip
+          f"latency at {args.rate:.0f} updates/s; {os.cpu_count()} cores; "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print("  (CPU ms per update: the bots' processes + PostgreSQL's, user + system)")
     try:
         with tempfile.TemporaryDirectory(prefix="rb-bench-") as folder:
             for name, database, count in runs:
-                rate, p50, p99 = _measure(
+                if name not in wanted and name != "echo":
+                    continue
+                measure = _measure(
                     name, Path(folder), args.customers, args.rate, args.seconds, database, count
                 )
-                results[name] = (rate, p50, p99)
-                ratio = rate / results["echo"][0]
+                results[name] = measure
+                ratio = measure.per_second / results["echo"].per_second
                 print(
-                    f"  {name:13} {rate:7.1f} updates/s  ({ratio:.2f}× echo)"
-                    f"  p50 {p50 * 1000:5.0f} ms  p99 {p99 * 1000:5.0f} ms",
+                    f"  {name:13} {measure.per_second:7.1f} updates/s ({ratio:.2f}× echo)"
+                    f"  CPU {measure.cpu_ms:5.2f} + {measure.database_cpu_ms:4.2f} ms/update"
+                    f"  {measure.statements:5.1f} statements/update"
+                    f"  p50 {measure.p50 * 1000:5.0f} ms  p99 {measure.p99 * 1000:5.0f} ms",
                     flush=True,
                 )
     finally:
         pg.drop_all()
-    one = results["postgresql-1"][0]
-    print(f"  postgresql: 2 workers {results['postgresql-2'][0] / one:.2f}× one,"
-          f" 3 workers {results['postgresql-3'][0] / one:.2f}× one")  # fmt: skip
+    if all(f"postgresql-{n}" in results for n in (1, 2, 3)):
+        one = results["postgresql-1"].per_second
+        print(f"  postgresql: 2 workers {results['postgresql-2'].per_second / one:.2f}× one,"
+              f" 3 workers {results['postgresql-3'].per_second / one:.2f}× one")  # fmt: skip
 
 
 if __name__ == "__main__":
