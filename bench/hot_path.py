@@ -1,0 +1,161 @@
+"""Benchmark: what one update costs the bot's own thread, on a backlog, robust to a loaded machine.
+
+The bot (`bot.telegram.app.serve`) runs in this process, on the event loop of the main thread;
+the loopback Bot API server of the tests runs in its own thread. A backlog of customers' updates
+(the four-message script of `telegram_throughput.py`) is pushed at once; measured until every
+update is handled (its state and replies committed): the loop thread's CPU time per update
+(`time.thread_time`, so neither the fake server nor other processes count), the SQL statements per
+update (every statement the bot's engines ran, sends at 30/s included), and optionally a cProfile.
+
+    .venv/bin/python bench/hot_path.py [--customers 300] [--database-url postgresql://…]
+                                       [--profile out.prof]  # then: python -m pstats out.prof
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import logging
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+from sqlalchemy import event, func, select  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+
+from bench.telegram_throughput import SCRIPT, _backlog  # noqa: E402
+from bot.channels.pacing import Limits  # noqa: E402
+from bot.channels.workers import plain_dsn  # noqa: E402
+from bot.config import async_database_url, load_settings  # noqa: E402
+from bot.storage.database import open_database  # noqa: E402
+from bot.storage.models import InboxUpdate  # noqa: E402
+from bot.telegram.app import Tuning, serve  # noqa: E402
+from tests.bot.telegram.fake_bot_api import FakeBotApi, eventually  # noqa: E402
+
+_statements = 0
+_kinds: Counter[str] = Counter()
+
+
+def _counted(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+    global _statements
+    _statements += 1
+    _kinds[" ".join(statement.split())[:110]] += 1
+
+
+async def _measure(
+    url: str, data: Path, customers: int, profile: Path | None, verbose: bool
+) -> None:
+    with FakeBotApi() as api:
+        settings = load_settings(
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            RETURNBOT_DATA_DIR=data,
+            DATABASE_URL=url,
+        )
+        stop = asyncio.Event()
+        bot = asyncio.create_task(
+            serve(
+                settings,
+                tuning=Tuning(limits=Limits(overall_per_second=30), poll_timeout=1),
+                stop=stop,
+            )
+        )
+        async with open_database(url) as sessions:
+
+            async def handled() -> int:
+                async with sessions() as session:
+                    count = select(func.count()).where(InboxUpdate.handled_at.is_not(None))
+                    return int(await session.scalar(count) or 0)
+
+            await eventually(lambda: len(api.calls("getUpdates")) >= 2, within=120)
+            await asyncio.sleep(1.0)
+            profiler = cProfile.Profile(time.thread_time) if profile else None  # CPU, not wall
+            _kinds.clear()
+            total = _backlog(api, customers, 10_000)
+            start, cpu, count = time.monotonic(), time.thread_time(), _statements
+            if profiler:
+                profiler.enable()
+            looks = 0
+            while await handled() < total:
+                looks += 1
+                await asyncio.sleep(0.1)
+            if profiler:
+                profiler.disable()
+            seconds, cpu = time.monotonic() - start, time.thread_time() - cpu
+            count = _statements - count - looks - 1  # the measure's own looks
+        stop.set()
+        await bot
+    if profiler and profile:
+        profiler.dump_stats(profile)
+    print(
+        f"  {total} updates in {seconds:.1f} s ({total / seconds:.0f}/s wall, noisy);"
+        f" bot thread {cpu * 1000 / total:.2f} CPU ms/update; {count / total:.2f} statements/update"
+    )
+    if verbose:
+        for statement, times in _kinds.most_common(15):
+            print(f"    {times / total:5.2f}/update  {statement}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=300)
+    parser.add_argument("--database-url", default="", help="PostgreSQL (default: SQLite)")
+    parser.add_argument("--profile", type=Path, help="a cProfile of the bot thread's CPU time")
+    parser.add_argument("--statements", action="store_true", help="the most frequent statements")
+    args = parser.parse_args()
+    event.listen(Engine, "before_cursor_execute", _counted)
+    with tempfile.TemporaryDirectory(prefix="rb-hot-") as folder:
+        data = Path(folder)
+        _log_as_returnbot_run(data / "bot.log")
+        if not args.database_url:
+            print(f"SQLite, {args.customers} customers × {len(SCRIPT)} messages:")
+            asyncio.run(
+                _measure(
+                    f"sqlite+aiosqlite:///{data / 'returnbot.db'}",
+                    data,
+                    args.customers,
+                    args.profile,
+                    args.statements,
+                )
+            )
+            return
+        admin, name = (
+            plain_dsn(async_database_url(args.database_url)),
+            f"rb_hot_{uuid.uuid4().hex[:10]}",
+        )
+        asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
+        try:
+            url = async_database_url(args.database_url).rsplit("/", 1)[0] + "/" + name
+            print(f"PostgreSQL, one process, {args.customers} customers × {len(SCRIPT)} messages:")
+            asyncio.run(_measure(url, data, args.customers, args.profile, args.statements))
+        finally:
+            asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _log_as_returnbot_run(path: Path) -> None:
+    """The logging of `returnbot run` (bot/cli/run.py), to a file: what is logged costs too."""
+    logging.basicConfig(
+        filename=path, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s : %(message)s"
+    )
+    for chatty in ("httpx", "httpcore", "telegram", "tornado.access"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+async def _admin(dsn: str, statement: str) -> None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+if __name__ == "__main__":
+    main()
