@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import logging
 import sys
 import tempfile
 import time
@@ -34,6 +33,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from bench.telegram_throughput import SCRIPT, _backlog  # noqa: E402
 from bot.channels.pacing import Limits  # noqa: E402
 from bot.channels.workers import plain_dsn  # noqa: E402
+from bot.cli.run import configure_logging  # noqa: E402
 from bot.config import async_database_url, load_settings  # noqa: E402
 from bot.storage.database import open_database  # noqa: E402
 from bot.storage.models import InboxUpdate  # noqa: E402
@@ -114,7 +114,7 @@ def main() -> None:
     event.listen(Engine, "before_cursor_execute", _counted)
     with tempfile.TemporaryDirectory(prefix="rb-hot-") as folder:
         data = Path(folder)
-        _log_as_returnbot_run(data / "bot.log")
+        configure_logging(filename=data / "bot.log")  # as `returnbot run` logs: logging costs too
         if not args.database_url:
             print(f"SQLite, {args.customers} customers × {len(SCRIPT)} messages:")
             asyncio.run(
@@ -138,15 +138,6 @@ def main() -> None:
             asyncio.run(_measure(url, data, args.customers, args.profile, args.statements))
         finally:
             asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-def _log_as_returnbot_run(path: Path) -> None:
-    """The logging of `returnbot run` (bot/cli/run.py), to a file: what is logged costs too."""
-    logging.basicConfig(
-        filename=path, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s : %(message)s"
-    )
-    for chatty in ("httpx", "httpcore", "telegram", "tornado.access"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 async def _admin(dsn: str, statement: str) -> None:

@@ -87,7 +87,7 @@ def _bots(
             subprocess.Popen(command, env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT)
         )
     try:
-        _wait(lambda: len(api.calls("getUpdates")) > polls + 1, 60)
+        _wait(lambda: len(api.calls("getUpdates")) > polls + 1, 180)
         time.sleep(1.0 if count > 1 else 0)  # the others have joined (heartbeat 0.5 s)
         yield lambda: (
             sum(cpu_seconds(process.pid) for process in processes),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import click
 from telegram.error import InvalidToken, NetworkError
@@ -13,6 +14,18 @@ from bot.cli.supervise import bot_command, supervise
 from bot.config import settings_or_exit
 from bot.storage.database import is_sqlite
 from bot.telegram.app import serve
+
+# Libraries that log at INFO every request, or every step of a state machine (lines per update).
+CHATTY = ("httpx", "httpcore", "telegram", "tornado.access", "transitions")
+
+
+def configure_logging(**options: Any) -> None:
+    """The bot's log: INFO, without the libraries' chatter (`options`: more for `basicConfig`)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s : %(message)s", **options
+    )
+    for chatty in CHATTY:
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 @click.command(cls=FrenchCommand, help="Démarre le bot Telegram (arrêt propre avec Ctrl+C).")
@@ -39,11 +52,7 @@ def run(workers: int) -> None:
             )
         click.echo(f"Bot Telegram démarré ({workers} processus). Ctrl+C pour l'arrêter.", err=True)
         raise SystemExit(supervise(workers, bot_command()))
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s : %(message)s"
-    )
-    for chatty in ("httpx", "httpcore", "telegram", "tornado.access"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
+    configure_logging()
     mode = "webhook " + settings.webhook_url if settings.webhook_url else "long polling"
     click.echo(f"Bot Telegram démarré ({mode}). Ctrl+C pour l'arrêter.", err=True)
     try:
