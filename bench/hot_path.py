@@ -51,7 +51,7 @@ def _counted(_conn: object, _cursor: object, statement: str, *_args: object) -> 
 
 
 async def _measure(
-    url: str, data: Path, customers: int, profile: Path | None, verbose: bool
+    url: str, data: Path, customers: int, profile: Path | None, verbose: bool, send_rate: int
 ) -> None:
     with FakeBotApi() as api:
         settings = load_settings(
@@ -64,7 +64,7 @@ async def _measure(
         bot = asyncio.create_task(
             serve(
                 settings,
-                tuning=Tuning(limits=Limits(overall_per_second=30), poll_timeout=1),
+                tuning=Tuning(limits=Limits(overall_per_second=send_rate), poll_timeout=1),
                 stop=stop,
             )
         )
@@ -108,6 +108,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=300)
     parser.add_argument("--database-url", default="", help="PostgreSQL (default: SQLite)")
+    parser.add_argument("--send-rate", type=int, default=30, help="messages/s sent overall")
     parser.add_argument("--profile", type=Path, help="a cProfile of the bot thread's CPU time")
     parser.add_argument("--statements", action="store_true", help="the most frequent statements")
     args = parser.parse_args()
@@ -124,6 +125,7 @@ def main() -> None:
                     args.customers,
                     args.profile,
                     args.statements,
+                    args.send_rate,
                 )
             )
             return
@@ -135,7 +137,9 @@ def main() -> None:
         try:
             url = async_database_url(args.database_url).rsplit("/", 1)[0] + "/" + name
             print(f"PostgreSQL, one process, {args.customers} customers × {len(SCRIPT)} messages:")
-            asyncio.run(_measure(url, data, args.customers, args.profile, args.statements))
+            asyncio.run(
+                _measure(url, data, args.customers, args.profile, args.statements, args.send_rate)
+            )
         finally:
             asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
