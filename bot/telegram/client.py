@@ -14,7 +14,9 @@ from bot.telegram import raw
 
 # Telegram holds a long poll open this long; the HTTP read timeout leaves it a margin.
 POLL_TIMEOUT = 25
-MAX_CONCURRENT_REQUESTS = 64
+# Sends are paced (30/s) and photo downloads take 16 at a time: more connections would only cost
+# CPU (httpcore looks over its whole pool, twice nested, at every request).
+MAX_CONCURRENT_REQUESTS = 20
 
 
 class ReturnBot(Bot):
