@@ -46,11 +46,18 @@ class Lanes(Generic[T]):
         return next(self._clock)
 
     def offer(self, chat: str, key: int, item: T) -> None:
-        """Queues `item` unless it is queued already or was finished lately."""
+        """Queues `item` in key order unless it is queued already or was finished lately.
+
+        An item that comes after a later one of its chat goes before it, even while the later one
+        is being worked on: that one may be waiting for it (`Verdict.AGAIN`)."""
         if self._stopping or key in self._queued or key in self._finished:
             return
         self._queued.add(key)
-        self._queues.setdefault(chat, deque()).append((key, item))
+        queue = self._queues.setdefault(chat, deque())
+        if queue and key < queue[-1][0]:  # found late (below a query's window): in its place
+            queue.insert(next(i for i, (k, _) in enumerate(queue) if k > key), (key, item))
+        else:
+            queue.append((key, item))
         if chat not in self._tasks:
             self._tasks[chat] = asyncio.create_task(self._lane(chat), name=f"{self._name}-{chat}")
 
@@ -93,7 +100,7 @@ class Lanes(Generic[T]):
                     await asyncio.sleep(1.0)
                     continue
                 if verdict is Verdict.DONE:
-                    queue.popleft()
+                    queue.remove((key, item))  # an earlier item may have come in before it
                     self._queued.discard(key)
                     self._finished[key] = (next(self._clock), time.monotonic())
                 elif verdict is Verdict.DROP_CHAT:

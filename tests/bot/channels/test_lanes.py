@@ -62,3 +62,22 @@ async def test_a_failing_item_is_tried_again_and_the_chat_keeps_its_order() -> N
         lanes.offer("1", key, item)
     await eventually(lambda: done == ["a", "b", "c"])
     await lanes.drain(1)
+
+
+async def test_an_earlier_item_found_late_goes_before_the_later_one_that_waits_for_it() -> None:
+    """An update read below a query's window, after its chat's next one: the next one waits for
+    it (its claim answers LATER), so it must not stay queued behind it."""
+    done: list[str] = []
+
+    async def work(item: str) -> Verdict:
+        if item == "second" and "first" not in done:
+            await asyncio.sleep(0.01)
+            return Verdict.AGAIN
+        done.append(item)
+        return Verdict.DONE
+
+    lanes: Lanes[str] = Lanes(work, "test")
+    lanes.offer("1", 310, "second")
+    await asyncio.sleep(0.05)  # tried, and waiting
+    lanes.offer("1", 10, "first")
+    await eventually(lambda: done == ["first", "second"], within=5)
