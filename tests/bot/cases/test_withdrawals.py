@@ -3,8 +3,11 @@ acknowledgement e-mailed through the outbox, the agent who held the request told
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,9 +19,14 @@ from bot.agents.handoff import AGENTS_CHANNEL
 from bot.cases.effects import Effects
 from bot.cases.lifecycle import Lifecycle
 from bot.cases.withdrawals import ACKNOWLEDGEMENT, keep
+from bot.channels.writes import WriteGate
+from bot.config import SmtpSettings
+from bot.mail.delivery import email_sender
 from bot.conversation import ChoiceIn, ConversationEngine, Sender, TextIn
 from bot.storage.models import OrderLine, OutboxMessage, ReturnCase, WithdrawalRecord
 from flows.events import WithdrawalRecorded
+from tests.bot.mail.smtp_server import Mailbox, free_port, smtp_server
+from tests.bot.telegram.fake_bot_api import eventually
 from tests.helpers import load_example_shop
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -146,6 +154,38 @@ async def test_the_acknowledgement_goes_by_email_to_the_address_the_customer_gav
     assert "<b>" not in body
     [record] = await shop.records()
     assert record.email == "c.martin@exemple.org"
+
+
+async def test_the_acknowledgement_reaches_a_real_smtp_server_once(
+    sessions: async_sessionmaker[AsyncSession], database_url: str, tmp_path: Path
+) -> None:
+    shop = await _shop(sessions)
+    await _declare(shop)
+    await shop.press("withdrawal:confirm")
+    mailbox, port = Mailbox(), free_port()
+    server = smtp_server(mailbox, port)
+    server.start()
+    smtp = SmtpSettings(host="127.0.0.1", port=port, sender=SENDER, security="none")
+    sender = email_sender(smtp, sessions, WriteGate(database_url), data_dir=tmp_path)
+    task = asyncio.create_task(sender.run())
+    try:
+        await eventually(lambda: len(mailbox.received) == 1)
+        await sender.drain(grace=2)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        server.stop()
+
+    [received] = mailbox.received
+    assert received.rcpt_tos == ["camille.martin@example.fr"]
+    message = received.message
+    assert message["Subject"] == "Accusé de réception de votre rétractation"
+    body = message.get_body(("plain",))
+    assert body is not None
+    content = body.get_content()
+    assert "• Nom : Camille Martin" in content and "Lampe de chevet Opaline" in content
+    assert "mardi 20 octobre 2026 à 10:00 (heure de Paris)" in content
 
 
 async def test_without_email_set_up_only_the_chat_gets_the_acknowledgement(
