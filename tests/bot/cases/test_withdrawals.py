@@ -21,8 +21,8 @@ from bot.cases.lifecycle import Lifecycle
 from bot.cases.withdrawals import ACKNOWLEDGEMENT, keep
 from bot.channels.writes import WriteGate
 from bot.config import SmtpSettings
-from bot.mail.delivery import email_sender
 from bot.conversation import ChoiceIn, ConversationEngine, Sender, TextIn
+from bot.mail.delivery import email_sender
 from bot.storage.models import OrderLine, OutboxMessage, ReturnCase, WithdrawalRecord
 from flows.events import WithdrawalRecorded
 from tests.bot.mail.smtp_server import Mailbox, free_port, smtp_server
