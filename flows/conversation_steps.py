@@ -501,6 +501,8 @@ class Journey:
             self.facts.option = self.offered_option(self.heard.option)
             self.facts.new_variant = None
             self.facts.withdrawal_answer = None
+            # Choosing the refund again is a new declaration, begun now.
+            self.facts.withdrawal_started_at = self.facts.withdrawal_started_on = None
 
     def say_choice_fixed(self) -> None:
         """Something has already left: the choice can no longer change, a person can help."""

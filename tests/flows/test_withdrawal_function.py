@@ -227,3 +227,23 @@ def test_going_back_to_the_options_is_recorded_and_a_new_declaration_starts_agai
 
 
 LAMP_NAME = "LUM-LAMP-01"  # the example parcels name an item by its SKU
+
+
+def test_a_refund_chosen_again_after_a_change_of_mind_is_a_new_declaration() -> None:
+    chat = PureChat(date(2026, 11, 5))
+    chat.say("trop petite EW112720413FR")
+    chat.say("31000")
+    chat.press("photos:skip")
+    chat.press("option:refund")
+    chat.press("withdrawal:confirm")
+    first = _recorded(chat)[0].started_at
+    chat.say("non attendez, je préfère le garder et en recevoir une autre")
+    assert chat.state == "ask_new_variant"
+    chat.say("L")
+
+    chat.moment = datetime(2026, 11, 5, 15, 0, tzinfo=UTC)
+    chat.say("finalement je préfère être remboursé")
+
+    assert chat.state == "confirm_withdrawal"
+    assert chat.facts.withdrawal_started_at == "2026-11-05T15:00:00+00:00"
+    assert datetime.fromisoformat(chat.facts.withdrawal_started_at) != first
