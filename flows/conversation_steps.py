@@ -88,7 +88,7 @@ class Journey:
             return None
         if item.policy is None or self.world.shop is None:
             return None
-        key = (item, parcel.tracking_number, reason, self.facts.seal_intact, *self._flags())
+        key = (item, parcel.tracking_number, reason, self.facts.seal_intact, self.facts.quantity, *self._flags())
         if self._decided is None or self._decided[0] != key:
             self._decided = (key, self._decide(item, parcel, reason))
         return self._decided[1]
@@ -107,6 +107,9 @@ class Journey:
             seal_intact=self.facts.seal_intact,
             last_parcel_delivered_on=parcel.last_parcel_delivered_on,
             handover_flags=frozenset(self._flags()),
+            quantity=self.quantity,
+            order_items_value=parcel.order_items_value,
+            order_delivery=parcel.order_delivery,
         )
         return decide(facts, item.policy, self.world.shop)
 
@@ -329,7 +332,9 @@ class Journey:
         decision = self.decision()
         rule = decision.rule_id if decision else ""
         template = "declined_late" if rule == "withdrawal_over" else "declined_exempt"
-        self.say(template, SETTLED_BUTTONS, rule=rule, **self._offer_values())
+        shop = self.world.shop
+        mediator = shop.mediator if shop else None
+        self.say(template, SETTLED_BUTTONS, rule=rule, mediator=mediator, **self._offer_values())
         self.emit(Declined(rule))
 
     def hand_over(self) -> None:
@@ -581,12 +586,14 @@ class Journey:
         return tuple(Button(f"option:{option}", f"option.{option}") for option in options)
 
     def _offer_values(self) -> dict[str, Any]:
-        item = self.item
+        decision = self.decision()
+        refund = decision.refund if decision else None
         return {
-            "item": item,
-            "amount": item.price * self.quantity if item else None,
+            "item": self.item,
+            "amount": refund.total if refund else None,
+            "refund": refund,
             "quantity": self.quantity,
-            "decision": self.decision(),
+            "decision": decision,
             "reason": self.facts.reason,
         }
 
