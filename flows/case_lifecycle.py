@@ -337,11 +337,10 @@ class _Lifecycle:
     def say(self, template: str, buttons: tuple[Button, ...] = (), **values: Any) -> None:
         document = values.pop("document", None)
         file = self.file
-        decision, refund = file.decision, file.refund
+        decision = file.decision
         values = {
             "item": file.item,
-            "amount": file.amount if file.amount is not None else _total(refund),
-            "refund": refund,
+            "amount": file.amount if file.amount is not None else _total(file.refund),
             "decision": decision,
             "new_variant": file.new_variant,
             "reason": file.reason,

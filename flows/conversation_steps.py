@@ -591,7 +591,6 @@ class Journey:
         return {
             "item": self.item,
             "amount": refund.total if refund else None,
-            "refund": refund,
             "quantity": self.quantity,
             "decision": decision,
             "reason": self.facts.reason,

@@ -101,7 +101,7 @@ class PureChat:
     def case_event(self, trigger: str, **data: object) -> CaseAnswer:
         """An agent's command, an import or the scheduler on the conversation's case."""
         assert self.case is not None
-        answer = advance(self.case, trigger, today=self.today, **data)
+        answer = advance(self.case, trigger, today=self.today, mediator=SHOP.shop.mediator, **data)
         self.case = answer.file
         self.said = list(answer.replies)
         return answer
@@ -167,7 +167,12 @@ class PureChat:
             self.cases_opened += 1
             self.case = CaseFile(reference=f"R-2026-{self.cases_opened:06d}")
         if self.case is not None:
-            followed = follow(with_request(self.case, answer), answer.events, today=self.today)
+            followed = follow(
+                with_request(self.case, answer),
+                answer.events,
+                today=self.today,
+                mediator=SHOP.shop.mediator,
+            )
             self.case = followed.file
             replies += followed.replies
             self.last_case_events = list(followed.events)
