@@ -203,7 +203,9 @@ class _Lifecycle:
 
     def note_choice(self) -> None:
         option = self.data["option"]
-        self._change(decision=self.data.get("decision") or self.file.decision)  # an agent's may differ
+        self._change(
+            decision=self.data.get("decision") or self.file.decision
+        )  # an agent's may differ
         refund = self.file.refund if option == "refund" else None
         amount = self.data.get("amount") or (refund.total if refund else None)
         self._change(

@@ -88,7 +88,14 @@ class Journey:
             return None
         if item.policy is None or self.world.shop is None:
             return None
-        key = (item, parcel.tracking_number, reason, self.facts.seal_intact, self.facts.quantity, *self._flags())
+        key = (
+            item,
+            parcel.tracking_number,
+            reason,
+            self.facts.seal_intact,
+            self.facts.quantity,
+            *self._flags(),
+        )
         if self._decided is None or self._decided[0] != key:
             self._decided = (key, self._decide(item, parcel, reason))
         return self._decided[1]

@@ -19,6 +19,7 @@ from flows.conversation import act, respond
 from flows.conversation_world import Answer, Facts, Item, Parcel, Reply, Standing, World
 from flows.events import CaseOpened
 from flows.events import Event as DomainEvent
+from flows.facts import ShopPolicy
 from flows.understanding import Heard, from_choice, understand
 from tests.flows.example_shop import DEMO_DATA, load_example_shop
 
@@ -61,6 +62,8 @@ def example_parcel(tracking_number: str) -> Parcel | None:
             )
             for index, (sku, item) in enumerate(items, 1)
         ),
+        order_items_value=items[0][1].order_items_value,
+        order_delivery=items[0][1].order_delivery,
     )
 
 
@@ -75,6 +78,7 @@ class PureChat:
     today: date
     parcels: dict[str, Parcel] = field(default_factory=dict)  # besides the example shop's
     channel: str = "telegram"
+    shop: ShopPolicy = SHOP.shop
     standing: Standing = field(default_factory=lambda: Standing("new", Facts()))
     case: CaseFile | None = None
     said: list[Reply] = field(default_factory=list)
@@ -101,7 +105,7 @@ class PureChat:
     def case_event(self, trigger: str, **data: object) -> CaseAnswer:
         """An agent's command, an import or the scheduler on the conversation's case."""
         assert self.case is not None
-        answer = advance(self.case, trigger, today=self.today, mediator=SHOP.shop.mediator, **data)
+        answer = advance(self.case, trigger, today=self.today, mediator=self.shop.mediator, **data)
         self.case = answer.file
         self.said = list(answer.replies)
         return answer
@@ -150,7 +154,7 @@ class PureChat:
         world = World(
             today=self.today,
             now=self._now(),
-            shop=SHOP.shop,
+            shop=self.shop,
             parcels=parcels,
             proves_ownership=proves,
             duplicate_photo=duplicate,
@@ -171,7 +175,7 @@ class PureChat:
                 with_request(self.case, answer),
                 answer.events,
                 today=self.today,
-                mediator=SHOP.shop.mediator,
+                mediator=self.shop.mediator,
             )
             self.case = followed.file
             replies += followed.replies

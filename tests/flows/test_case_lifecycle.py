@@ -65,7 +65,7 @@ def test_authorised_then_label_then_in_transit_received_refunded_and_rated() -> 
 
     refunded = chat.case_event("refund")
     assert refunded.status == "refunded"
-    assert refunded.file.amount == Decimal("34.90")
+    assert refunded.file.amount == Decimal("39.80")  # 34,90 € and the delivery, 4,90 €
     assert FollowUpDue(3) in refunded.events
     assert refunded.replies[0].template == "refund_made"
 

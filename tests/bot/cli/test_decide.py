@@ -149,12 +149,26 @@ def test_json_the_refund_of_one_of_two_parcels_items_and_no_refund_when_declined
     shop: CliRunner,
 ) -> None:
     _, out, _ = _decide(
-        shop, "--tracking", "LX123456785CN", "--reason", "damaged", "--today", "2026-11-28", "--json"
+        shop,
+        "--tracking",
+        "LX123456785CN",
+        "--reason",
+        "damaged",
+        "--today",
+        "2026-11-28",
+        "--json",
     )
     assert json.loads(out)["refund"] == {"items": "19.80", "delivery": "3.90", "total": "23.70"}
 
     _, out, _ = _decide(
-        shop, "--tracking", "6A15602676300", "--reason", "size_color", "--today", "2026-11-05", "--json"
+        shop,
+        "--tracking",
+        "6A15602676300",
+        "--reason",
+        "size_color",
+        "--today",
+        "2026-11-05",
+        "--json",
     )
     declined = json.loads(out)
     assert declined["options"] == [] and declined["refund"] is None
