@@ -28,6 +28,7 @@ from bot.storage.models import (
 )
 from flows.decision import decide
 from flows.facts import CaseFacts, Category, Decision, Reason, ShopPolicy, SupplierPolicy
+from flows.law import holiday_region
 from flows.tracking import normalise_tracking_number
 
 
@@ -62,6 +63,12 @@ class Parcel:
     items: tuple[ParcelItem, ...]
     _shipping_zip: str
     _email: str
+    order_in_transit: bool = False  # another parcel of the order has no delivery date yet
+
+    @property
+    def holiday_region(self) -> str | None:
+        """The region of the delivery postcode whose public holidays also count (L221-19)."""
+        return holiday_region(self._shipping_zip)
 
     def item(self, sku: str) -> ParcelItem | None:
         return next((item for item in self.items if item.sku == sku), None)
@@ -98,9 +105,17 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
             .order_by(OrderLine.position)
         )
     ).all()
-    last = await session.scalar(
-        select(func.max(Shipment.delivered_at)).where(Shipment.order_id == order.id)
-    )
+    # L221-18: the period runs from the last item's reception; one still in transit holds it back.
+    last, in_transit = (
+        await session.execute(
+            select(
+                func.max(Shipment.delivered_at),
+                func.count().filter(Shipment.delivered_at.is_(None)),
+            ).where(Shipment.order_id == order.id, Shipment.id != shipment.id)
+        )
+    ).one()
+    if shipment.delivered_at is not None and (last is None or shipment.delivered_at > last):
+        last = shipment.delivered_at
     items = tuple(
         ParcelItem(
             order_line_id=line.id,
@@ -124,6 +139,7 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
         items=items,
         _shipping_zip=order.shipping_zip,
         _email=order.email,
+        order_in_transit=in_transit > 0,
     )
 
 
@@ -208,6 +224,8 @@ async def decision_for(
         seal_intact=seal_intact,
         last_parcel_delivered_on=parcel.last_parcel_delivered_on,
         handover_flags=handover_flags,
+        holiday_region=parcel.holiday_region,
+        order_in_transit=parcel.order_in_transit,
     )
     return decide(facts, in_force.policy, await shop_policy(session)), in_force
 

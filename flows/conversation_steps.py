@@ -107,6 +107,8 @@ class Journey:
             seal_intact=self.facts.seal_intact,
             last_parcel_delivered_on=parcel.last_parcel_delivered_on,
             handover_flags=frozenset(self._flags()),
+            holiday_region=parcel.holiday_region,
+            order_in_transit=parcel.order_in_transit,
         )
         return decide(facts, item.policy, self.world.shop)
 
@@ -297,7 +299,7 @@ class Journey:
 
     def offer_options(self) -> None:
         """Presents the decision: each option with what happens, who pays and by when."""
-        self.say("offer", self._option_buttons(), **self._offer_values())
+        self.say("offer", self._option_buttons(), today=self.world.today, **self._offer_values())
 
     def ask_new_variant(self) -> None:
         """Asks for the size or colour wanted instead."""

@@ -43,6 +43,8 @@ class Parcel:
     delivered_on: date | None
     last_parcel_delivered_on: date | None
     items: tuple[Item, ...]
+    order_in_transit: bool = False  # another parcel of the order is on its way (L221-18)
+    holiday_region: str | None = None  # `flows.law.holiday_region` of the delivery postcode
 
     def item(self, line_id: int | None) -> Item | None:
         """The chosen item, or the only one."""

@@ -68,21 +68,32 @@ def decide(facts: CaseFacts, supplier: SupplierPolicy, shop: ShopPolicy) -> Deci
         policy_version=supplier.version,
         supplier_code=supplier.code,
         flags=(FIX_DESCRIPTION,) if facts.reason == "not_as_described" else (),
+        awaiting_last_parcel=rule.window == "withdrawal" and _awaiting_last_parcel(facts),
     )
+
+
+def _awaiting_last_parcel(facts: CaseFacts) -> bool:
+    return facts.delivered_on is not None and facts.order_in_transit
 
 
 def _calendar(facts: CaseFacts, shop: ShopPolicy) -> _Calendar:
     if facts.delivered_on is None:
         return _Calendar(None, None, None, None)
+    conformity = law.conformity_until(facts.delivered_on)
+    if facts.order_in_transit:
+        # L221-18: the period runs from the last item's reception, and one is still on its way.
+        return _Calendar(None, None, None, conformity)
     # L221-18: withdrawing from a whole order delivered in several parcels runs from the last one.
     received = max(facts.delivered_on, facts.last_parcel_delivered_on or facts.delivered_on)
-    legal = law.withdrawal_last_day(received, informed=shop.customer_informed_of_withdrawal)
+    legal = law.withdrawal_last_day(
+        received, informed=shop.customer_informed_of_withdrawal, region=facts.holiday_region
+    )
     shop_last = received + timedelta(days=shop.window_days)
     return _Calendar(
         withdrawal_last_day=legal,
         shop_last_day=shop_last,
         customer_side_last_day=max(legal, shop_last),
-        conformity_until=law.conformity_until(facts.delivered_on),
+        conformity_until=conformity,
     )
 
 

@@ -109,6 +109,9 @@ class CaseFacts:
     `last_parcel_delivered_on` the reception day of the order's last parcel when the customer
     withdraws from the whole order (L221-18: the period then runs from it).
     `handover_flags` come from the conversation (see CONVERSATION_HANDOVER_FLAGS).
+    `holiday_region` is `flows.law.holiday_region` of the delivery postcode (its public holidays
+    also roll the last day over); `order_in_transit` says another parcel of the order is on its
+    way, not received yet: the withdrawal period has not started (L221-18, last item).
     """
 
     reason: Reason
@@ -120,6 +123,8 @@ class CaseFacts:
     last_parcel_delivered_on: date | None = None
     tracking_known: bool = True
     handover_flags: frozenset[str] = field(default_factory=frozenset)
+    holiday_region: str | None = None
+    order_in_transit: bool = False
 
     def __post_init__(self) -> None:
         if self.reason not in REASONS:
@@ -171,3 +176,5 @@ class Decision:
     policy_version: int
     supplier_code: str
     flags: tuple[str, ...]
+    # Withdrawal: a parcel of the order is still on its way, so the period has not started yet.
+    awaiting_last_parcel: bool = False

@@ -208,6 +208,8 @@ async def _parcel(
         delivered_on=found.delivered_on,
         last_parcel_delivered_on=found.last_parcel_delivered_on,
         items=tuple(items),
+        order_in_transit=found.order_in_transit,
+        holiday_region=found.holiday_region,
     )
 
 

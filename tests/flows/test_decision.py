@@ -265,3 +265,44 @@ def test_example_shop_is_read_from_the_demo_data() -> None:
     assert SHOP.shop.window_days == 15
     assert all(isinstance(s, SupplierPolicy) for s in SHOP.suppliers.values())
     assert isinstance(SHOP.facts(*LAMP, "damaged", date(2026, 10, 10))[0], CaseFacts)
+
+
+def test_a_parcel_still_in_transit_means_the_period_has_not_started() -> None:
+    # The lamp arrived on 7 October; another parcel of the order has no delivery date yet:
+    # 18 November would be late from the lamp alone, but the period runs from the last item.
+    decision = _example(*LAMP, "changed_mind", date(2026, 11, 18), order_in_transit=True)
+
+    assert decision.rule_id == "changed_mind_refund"
+    assert decision.options == ("refund",)
+    assert decision.awaiting_last_parcel
+    assert decision.deadlines.withdrawal_last_day is None
+    assert decision.deadlines.customer_side_last_day is None
+
+
+def test_a_parcel_in_transit_leaves_the_conformity_guarantee_running_from_delivery() -> None:
+    decision = _example(*LAMP, "damaged", date(2026, 11, 18), order_in_transit=True)
+
+    assert decision.window == "conformity"
+    assert not decision.awaiting_last_parcel
+    assert decision.deadlines.conformity_until == date(2028, 10, 7)
+
+
+def test_without_a_parcel_in_transit_the_same_day_is_late() -> None:
+    decision = _example(*LAMP, "changed_mind", date(2026, 11, 18))
+
+    assert decision.rule_id == "withdrawal_over"
+    assert not decision.awaiting_last_parcel
+
+
+def test_the_delivery_region_s_holidays_lengthen_the_legal_period() -> None:
+    # Received Friday 20 March 2026: day 14 is Good Friday, a day off in Moselle (57).
+    facts, supplier = SHOP.facts(*LAMP, "changed_mind", date(2026, 4, 7))
+    facts = replace(facts, delivered_on=date(2026, 3, 20))
+
+    mainland = decide(facts, supplier, SHOP.shop)
+    moselle = decide(replace(facts, holiday_region="57"), supplier, SHOP.shop)
+
+    assert mainland.deadlines.withdrawal_last_day == date(2026, 4, 3)
+    assert moselle.deadlines.withdrawal_last_day == date(2026, 4, 7)
+    assert mainland.rule_id == "withdrawal_over"
+    assert moselle.rule_id == "changed_mind_refund"
