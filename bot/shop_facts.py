@@ -47,6 +47,7 @@ class ParcelItem:
     quantity: int
     category: Category
     supplier_id: int | None
+    digital_waiver: bool = False  # digital content: consent and acknowledgement (L221-28, 13°)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,7 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
     order = await session.get_one(Order, shipment.order_id)
     rows = (
         await session.execute(
-            select(OrderLine, Product.category)
+            select(OrderLine, Product.category, Product.digital_waiver)
             .join(shipment_lines, shipment_lines.c.order_line_id == OrderLine.id)
             .outerjoin(Product, Product.sku == OrderLine.sku)
             .where(shipment_lines.c.shipment_id == shipment.id)
@@ -125,8 +126,9 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
             quantity=line.quantity,
             category=cast(Category, category or "standard"),
             supplier_id=line.supplier_id,
+            digital_waiver=bool(waiver),
         )
-        for line, category in rows
+        for line, category, waiver in rows
     )
     return Parcel(
         shipment_id=shipment.id,
@@ -226,6 +228,7 @@ async def decision_for(
         handover_flags=handover_flags,
         holiday_region=parcel.holiday_region,
         order_in_transit=parcel.order_in_transit,
+        digital_waiver=item.digital_waiver,
     )
     return decide(facts, in_force.policy, await shop_policy(session)), in_force
 

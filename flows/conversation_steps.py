@@ -35,6 +35,7 @@ from flows.facts import (
     CONVERSATION_HANDOVER_FLAGS,
     OPTIONS,
     REASONS,
+    SEALED_CATEGORIES,
     CaseFacts,
     Decision,
     Option,
@@ -109,6 +110,7 @@ class Journey:
             handover_flags=frozenset(self._flags()),
             holiday_region=parcel.holiday_region,
             order_in_transit=parcel.order_in_transit,
+            digital_waiver=item.digital_waiver,
         )
         return decide(facts, item.policy, self.world.shop)
 
@@ -173,7 +175,7 @@ class Journey:
         item, reason = self.item, self.facts.reason
         return (
             item is not None
-            and item.category == "hygiene"
+            and item.category in SEALED_CATEGORIES
             and reason is not None
             and side_of(_reason(reason)) == "customer"
             and self.facts.seal_intact is None
@@ -288,7 +290,7 @@ class Journey:
         self.say("ask_quantity", buttons, item=item)
 
     def ask_seal(self) -> None:
-        """Asks whether a hygiene item's seal is still intact (L221-28)."""
+        """Asks whether a sealed item's seal is still intact (L221-28, 5° and 9°)."""
         buttons = (Button("seal:yes", "seal.yes"), Button("seal:no", "seal.no"))
         self.say("ask_seal", buttons, item=self.item)
 

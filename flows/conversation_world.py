@@ -32,6 +32,7 @@ class Item:
     category: Category
     policy: SupplierPolicy | None
     open_case: str | None = None  # another open case's reference on this line
+    digital_waiver: bool = False  # digital content: consent and acknowledgement (L221-28, 13°)
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,6 +111,8 @@ def _situation(
         cheap=facts.price <= shop.keep_item_max_value,
         impractical=not supplier.returns_practical,
         replacement=supplier.replacement_available,
+        # L221-28, 13°: the supply has begun (delivered), with the consent and acknowledgement.
+        digital_waiver=facts.digital_waiver and facts.delivered_on is not None,
     )
 
 
@@ -123,8 +125,8 @@ def _trip(rule: Rule, situation: Situation, supplier: SupplierPolicy, shop: Shop
     stays = (situation.cheap and "cheap" in rule.item_stays_when) or (
         situation.impractical and "impractical" in rule.item_stays_when
     )
-    if rule.trip == "none" or stays:
-        return _Trip()
+    if rule.trip == "none" or stays or situation.category == "digital":
+        return _Trip()  # digital content has nothing to send back
     if rule.trip == "shop":
         label: Party = "supplier" if supplier.provides_return_label else "shop"
         return _Trip(paid_by="shop", to="supplier", address=supplier.return_address, label=label)

@@ -23,7 +23,15 @@ Reason = Literal[
     "not_received",
 ]
 Side = Literal["customer", "shop", "none"]
-Category = Literal["standard", "hygiene", "perishable", "custom_made", "digital", "second_hand"]
+Category = Literal[
+    "standard",
+    "hygiene",
+    "perishable",
+    "custom_made",
+    "digital",
+    "second_hand",
+    "sealed_media",  # sealed audio or video recordings and software (L221-28, 9°)
+]
 Option = Literal["exchange", "keep_and_replace", "refund"]
 Payer = Literal["customer", "shop", "none"]
 Window = Literal["withdrawal", "conformity"]
@@ -35,6 +43,8 @@ SHOP_SIDE: Final[frozenset[Reason]] = frozenset(
     {"not_as_described", "wrong_item", "damaged", "defective"}
 )
 CATEGORIES: Final[tuple[Category, ...]] = get_args(Category)
+# Sealed goods whose withdrawal ends once unsealed after delivery (L221-28, 5° and 9°): the seal is asked.
+SEALED_CATEGORIES: Final[frozenset[Category]] = frozenset({"hygiene", "sealed_media"})
 OPTIONS: Final[tuple[Option, ...]] = get_args(Option)
 
 # Set by the conversation engine; the decision adds the ones it can see in the facts.
@@ -112,6 +122,9 @@ class CaseFacts:
     `holiday_region` is `flows.law.holiday_region` of the delivery postcode (its public holidays
     also roll the last day over); `order_in_transit` says another parcel of the order is on its
     way, not received yet: the withdrawal period has not started (L221-18, last item).
+    `digital_waiver`: for digital content, the customer expressly consented to its immediate
+    supply and acknowledged losing the right of withdrawal (L221-28, 13°); the supply has begun
+    once it is delivered. Without both, withdrawal applies.
     """
 
     reason: Reason
@@ -125,6 +138,7 @@ class CaseFacts:
     handover_flags: frozenset[str] = field(default_factory=frozenset)
     holiday_region: str | None = None
     order_in_transit: bool = False
+    digital_waiver: bool = False
 
     def __post_init__(self) -> None:
         if self.reason not in REASONS:

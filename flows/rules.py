@@ -32,6 +32,8 @@ class Situation:
     cheap: bool
     impractical: bool
     replacement: bool
+    # Digital content: supply begun with express consent and acknowledged loss of the right (13°).
+    digital_waiver: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,14 +124,35 @@ RULES: Final[tuple[Rule, ...]] = (
         ),
     ),
     Rule(
-        id="exempt_digital",
-        condition="motif côté client pour un contenu numérique",
+        id="exempt_sealed_media_unsealed",
+        condition=(
+            "motif côté client pour un enregistrement audio ou vidéo ou un logiciel scellé dont le "
+            "scellé a été ouvert après la livraison"
+        ),
         outcome=(
-            "pas de droit de rétractation (L221-28, 13°) : aucune option, on l'explique avec "
-            "gentillesse et on propose un conseiller."
+            "pas de droit de rétractation (L221-28, 9°) : aucune option, on l'explique avec "
+            "gentillesse et on propose un conseiller. Le bot pose la question du scellé ; scellé "
+            "intact : la rétractation s'applique."
         ),
         articles=("L221-28",),
-        applies=_customer_side_exempt("digital"),
+        applies=lambda s: (
+            s.side == "customer" and s.category == "sealed_media" and s.seal_intact is False
+        ),
+    ),
+    Rule(
+        id="exempt_digital",
+        condition=(
+            "motif côté client pour un contenu numérique dont la fourniture a commencé, avec "
+            "l'accord préalable exprès du client et sa reconnaissance de perdre son droit de "
+            "rétractation (réglage « digital_waiver » du produit)"
+        ),
+        outcome=(
+            "pas de droit de rétractation (L221-28, 13°) : aucune option, on l'explique avec "
+            "gentillesse et on propose un conseiller. Sans ces conditions, la rétractation "
+            "s'applique ; un contenu numérique ne voyage pas."
+        ),
+        articles=("L221-28",),
+        applies=lambda s: s.side == "customer" and s.category == "digital" and s.digital_waiver,
     ),
     Rule(
         id="delivery_date_unknown",

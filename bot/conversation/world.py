@@ -200,6 +200,7 @@ async def _parcel(
                 category=item.category,
                 policy=policy,
                 open_case=await _open_case(session, item.order_line_id, case),
+                digital_waiver=item.digital_waiver,
             )
         )
     return Parcel(

@@ -190,13 +190,19 @@ def _supplier_values(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _product_values(raw: dict[str, Any]) -> dict[str, Any]:
-    values = {"sku": _text(raw, "sku"), "category": _text(raw, "category")}
+    values: dict[str, Any] = {"sku": _text(raw, "sku"), "category": _text(raw, "category")}
     if values["category"] not in CATEGORIES:
         raise _Invalid(
             f"category « {values['category']} » inconnue (attendu : {', '.join(CATEGORIES)})"
         )
     if "name" in raw:
         values["name"] = _text(raw, "name")
+    # L221-28, 13°: the checkout obtains express consent and the acknowledgement of losing the right.
+    values["digital_waiver"] = _bool(raw, "digital_waiver") if "digital_waiver" in raw else False
+    if values["digital_waiver"] and values["category"] != "digital":
+        raise _Invalid(
+            "digital_waiver ne vaut que pour un contenu numérique (category = « digital »)"
+        )
     return values
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import shop_facts
-from bot.storage.models import Order, Shipment
+from bot.storage.models import Order, Product, Shipment
 from tests.helpers import load_example_shop
 
 SHIRT = "RR123456785ES"  # order #1002, delivered 29 October 2026; its cap came on 30 October (EW…)
@@ -70,3 +70,28 @@ async def test_the_delivery_postcode_brings_its_region_s_holidays(
 
     assert parcel is not None
     assert parcel.holiday_region == "57"
+
+
+async def test_a_digital_product_with_the_waiver_is_exempt_and_without_it_is_not(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    async with sessions() as session:
+        lamp = Product.sku == "LUM-LAMP-01"
+        await session.execute(
+            update(Product).where(lamp).values(category="digital", digital_waiver=True)
+        )
+        parcel = await shop_facts.find_parcel(session, "6A15602676300")
+        assert parcel is not None
+        waived, _ = await shop_facts.decision_for(
+            session, parcel, parcel.items[0], "changed_mind", date(2026, 10, 10)
+        )
+        await session.execute(update(Product).where(lamp).values(digital_waiver=False))
+        parcel = await shop_facts.find_parcel(session, "6A15602676300")
+        assert parcel is not None
+        not_waived, _ = await shop_facts.decision_for(
+            session, parcel, parcel.items[0], "changed_mind", date(2026, 10, 10)
+        )
+
+    assert waived.rule_id == "exempt_digital"
+    assert not_waived.rule_id == "changed_mind_refund"

@@ -74,3 +74,31 @@ def test_a_regional_holiday_lengthens_the_period_in_the_conversation() -> None:
 
     assert "jusqu'au mardi 7 avril 2026" in in_moselle
     assert chat.state == "declined"
+
+
+def _sealed_media(seal_answer: str) -> tuple[PureChat, str]:
+    parcel = _lamp()
+    parcel = replace(parcel, items=(replace(parcel.items[0], category="sealed_media"),))
+    chat = PureChat(date(2026, 10, 15), parcels={LAMP: parcel})
+    chat.say(f"j'ai changé d'avis pour mon DVD {LAMP}")
+    asked = chat.say("69003")
+    assert [reply.template for reply in asked] == ["ask_seal"]
+    replies = chat.say(seal_answer)
+    if chat.state == "ask_photos":
+        replies = chat.say("non merci pas de photo")
+    return chat, html.unescape("\n".join(render(r.template, dict(r.values)) for r in replies))
+
+
+def test_sealed_media_unsealed_after_delivery_has_no_withdrawal() -> None:
+    chat, text = _sealed_media("non")
+
+    assert chat.state == "declined"
+    assert "une fois son emballage scellé ouvert" in text
+    assert "L221-28" in text
+
+
+def test_sealed_media_still_sealed_keeps_the_withdrawal() -> None:
+    chat, text = _sealed_media("oui")
+
+    assert chat.state == "ask_option"
+    assert "délai de rétractation" in text

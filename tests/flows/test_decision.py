@@ -186,8 +186,11 @@ def test_second_hand_presumption_is_twelve_months() -> None:
     [
         ("custom_made", None, "exempt_custom_made"),
         ("perishable", None, "exempt_perishable"),
-        ("digital", None, "exempt_digital"),
+        ("digital", None, "changed_mind_refund"),  # without the 13° conditions
         ("hygiene", False, "exempt_hygiene_unsealed"),
+        ("sealed_media", False, "exempt_sealed_media_unsealed"),
+        ("sealed_media", True, "changed_mind_refund"),
+        ("sealed_media", None, "changed_mind_refund"),
         ("hygiene", True, "changed_mind_refund"),
         ("hygiene", None, "changed_mind_refund"),
         ("second_hand", None, "changed_mind_refund"),
@@ -306,3 +309,26 @@ def test_the_delivery_region_s_holidays_lengthen_the_legal_period() -> None:
     assert moselle.deadlines.withdrawal_last_day == date(2026, 4, 7)
     assert mainland.rule_id == "withdrawal_over"
     assert moselle.rule_id == "changed_mind_refund"
+
+
+def test_digital_content_is_exempt_only_with_consent_acknowledgement_and_supply_begun() -> None:
+    waived = _example(
+        *LAMP, "changed_mind", date(2026, 10, 10), category="digital", digital_waiver=True
+    )
+    not_waived = _example(*LAMP, "changed_mind", date(2026, 10, 10), category="digital")
+    not_supplied = _example(
+        *LAMP,
+        "changed_mind",
+        date(2026, 10, 10),
+        category="digital",
+        digital_waiver=True,
+        delivered_on=None,
+        last_parcel_delivered_on=None,
+    )
+
+    assert waived.rule_id == "exempt_digital"
+    assert waived.options == ()
+    assert not_waived.rule_id == "changed_mind_refund"
+    assert not_waived.options == ("refund",)
+    assert not not_waived.item_travels_back  # nothing to send back
+    assert not_supplied.rule_id != "exempt_digital"

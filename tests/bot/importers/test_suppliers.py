@@ -116,3 +116,36 @@ async def test_shop_section_errors_name_the_field(sessions: Sessions) -> None:
     report = await run_import(sessions, "suppliers", broken.encode(), strict=True)
     assert not report.committed
     assert "keep_item_max_value" in report.rejected[0].reason
+
+
+async def test_sealed_media_and_the_digital_waiver_are_imported(sessions: Sessions) -> None:
+    products = """
+[[products]]
+sku = "MF-CAP-RIV"
+category = "sealed_media"
+
+[[products]]
+sku = "EBOOK-LUMIERE"
+category = "digital"
+digital_waiver = true
+
+[[products]]
+sku = "LUM-LAMP-01"
+category = "standard"
+digital_waiver = true
+"""
+    report = await run_import(sessions, "suppliers", (TOML + products).encode())
+
+    assert [error.reason for error in report.rejected] == [
+        "produit n° 5 : digital_waiver ne vaut que pour un contenu numérique (category = « digital »)"
+    ]
+    async with sessions() as session:
+        rows = (
+            await session.execute(select(Product.sku, Product.category, Product.digital_waiver))
+        ).all()
+    assert set(rows) == {
+        ("LUM-BRUSH-SET", "hygiene", False),
+        ("MF-TSHIRT-PERSO", "custom_made", False),
+        ("MF-CAP-RIV", "sealed_media", False),
+        ("EBOOK-LUMIERE", "digital", True),
+    }
