@@ -183,6 +183,8 @@ async def shop_policy(session: AsyncSession) -> ShopPolicy:
         fallback_return_address=shop.fallback_return_address,
         supplier_windows=windows,
         customer_informed_of_withdrawal=shop.customer_informed_of_withdrawal,
+        allows_repair=shop.allows_repair,
+        allows_price_reduction=shop.allows_price_reduction,
     )
 
 

@@ -35,11 +35,13 @@ from flows.facts import (
     CONVERSATION_HANDOVER_FLAGS,
     OPTIONS,
     REASONS,
+    REMEDIES,
     SEALED_CATEGORIES,
     CaseFacts,
     Decision,
     Option,
     Reason,
+    Remedy,
     side_of,
 )
 from flows.understanding import Heard
@@ -89,7 +91,15 @@ class Journey:
             return None
         if item.policy is None or self.world.shop is None:
             return None
-        key = (item, parcel.tracking_number, reason, self.facts.seal_intact, *self._flags())
+        facts = self.facts
+        key = (
+            item,
+            parcel.tracking_number,
+            reason,
+            facts.seal_intact,
+            facts.remedy,
+            *self._flags(),
+        )
         if self._decided is None or self._decided[0] != key:
             self._decided = (key, self._decide(item, parcel, reason))
         return self._decided[1]
@@ -111,6 +121,7 @@ class Journey:
             holiday_region=parcel.holiday_region,
             order_in_transit=parcel.order_in_transit,
             digital_waiver=item.digital_waiver,
+            remedy_requested=_remedy(self.facts.remedy),
         )
         return decide(facts, item.policy, self.world.shop)
 
@@ -223,6 +234,17 @@ class Journey:
 
     def withdrawal_confirmed(self) -> bool:
         return self.facts.withdrawal_answer is True
+
+    def asks_a_remedy(self, heard: Heard) -> bool:
+        """At the options, a repair or a price reduction asked for under the guarantee: a person
+        arranges it, with the request on the case card (L217-9, L217-14)."""
+        decision = self.decision()
+        return (
+            heard.remedy is not None
+            and self.state in ("ask_option", "ask_new_variant")
+            and decision is not None
+            and decision.window == "conformity"
+        )
 
     def shop_side(self, reason: str | None) -> bool:
         return reason is not None and side_of(_reason(reason)) == "shop"
@@ -582,7 +604,11 @@ class Journey:
     def _option_buttons(self) -> tuple[Button, ...]:
         decision = self.decision()
         options = decision.options if decision else ()
-        return tuple(Button(f"option:{option}", f"option.{option}") for option in options)
+        remedies = decision.remedies if decision else ()
+        return (
+            *(Button(f"option:{option}", f"option.{option}") for option in options),
+            *(Button(f"remedy:{remedy}", f"remedy.{remedy}") for remedy in remedies),
+        )
 
     def _offer_values(self) -> dict[str, Any]:
         item = self.item
@@ -598,6 +624,10 @@ class Journey:
         """Keeps what the message says that the journey can use, at this step or a later one."""
         self.heard = heard
         answers.absorb(self, heard)
+
+
+def _remedy(code: str | None) -> Remedy | None:
+    return next((remedy for remedy in REMEDIES if remedy == code), None)
 
 
 def _reason(code: str) -> Reason:

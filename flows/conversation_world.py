@@ -99,6 +99,7 @@ class Facts:
     photos: int = 0
     photos_settled: bool = False
     option: str | None = None
+    remedy: str | None = None  # a repair or a price reduction asked for (L217-9, L217-14)
     new_variant: str | None = None
     withdrawal_answer: bool | None = None
     withdrawal_confirmed_at: str | None = None

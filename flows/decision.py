@@ -13,11 +13,13 @@ from flows import law
 from flows.facts import (
     FIX_DESCRIPTION,
     HANDOVER_REASONS,
+    REMEDIES,
     CaseFacts,
     Deadlines,
     Decision,
     Party,
     Payer,
+    Remedy,
     ShopPolicy,
     SupplierPolicy,
     side_of,
@@ -69,7 +71,16 @@ def decide(facts: CaseFacts, supplier: SupplierPolicy, shop: ShopPolicy) -> Deci
         supplier_code=supplier.code,
         flags=(FIX_DESCRIPTION,) if facts.reason == "not_as_described" else (),
         awaiting_last_parcel=rule.window == "withdrawal" and _awaiting_last_parcel(facts),
+        remedies=_remedies(rule, shop),
     )
+
+
+def _remedies(rule: Rule, shop: ShopPolicy) -> tuple[Remedy, ...]:
+    """Repair (L217-9) and price reduction (L217-14), offered under the guarantee when the shop allows."""
+    if rule.window != "conformity":
+        return ()
+    allowed = {"repair": shop.allows_repair, "price_reduction": shop.allows_price_reduction}
+    return tuple(remedy for remedy in REMEDIES if allowed[remedy])
 
 
 def _awaiting_last_parcel(facts: CaseFacts) -> bool:
@@ -175,6 +186,8 @@ def _handover_reasons(rule: Rule, facts: CaseFacts, shop: ShopPolicy) -> tuple[s
     reasons = set(facts.handover_flags)
     if rule.handover_reason is not None:
         reasons.add(rule.handover_reason)
+    if facts.remedy_requested is not None and rule.window == "conformity":
+        reasons.add(f"asked_{facts.remedy_requested}")  # a person arranges it (L217-9, L217-14)
     if not facts.tracking_known:
         reasons.add("unknown_tracking")
     if facts.price > shop.escalate_above_value:

@@ -36,6 +36,7 @@ Option = Literal["exchange", "keep_and_replace", "refund"]
 Payer = Literal["customer", "shop", "none"]
 Window = Literal["withdrawal", "conformity"]
 Party = Literal["supplier", "shop"]
+Remedy = Literal["repair", "price_reduction"]  # under the conformity guarantee (L217-9, L217-14)
 
 REASONS: Final[tuple[Reason, ...]] = get_args(Reason)
 CUSTOMER_SIDE: Final[frozenset[Reason]] = frozenset({"size_color", "changed_mind"})
@@ -46,6 +47,7 @@ CATEGORIES: Final[tuple[Category, ...]] = get_args(Category)
 # Sealed goods whose withdrawal ends once unsealed after delivery (L221-28, 5° and 9°): the seal is asked.
 SEALED_CATEGORIES: Final[frozenset[Category]] = frozenset({"hygiene", "sealed_media"})
 OPTIONS: Final[tuple[Option, ...]] = get_args(Option)
+REMEDIES: Final[tuple[Remedy, ...]] = get_args(Remedy)
 
 # Set by the conversation engine; the decision adds the ones it can see in the facts.
 CONVERSATION_HANDOVER_FLAGS: Final[frozenset[str]] = frozenset(
@@ -57,6 +59,8 @@ HANDOVER_REASONS: Final[tuple[str, ...]] = (
     "unknown_tracking",
     "delivery_date_unknown",
     "conformity_over",
+    "asked_repair",
+    "asked_price_reduction",
     "above_escalation_threshold",
     "three_misses",
     "ownership_locked",
@@ -104,6 +108,8 @@ class ShopPolicy:
     fallback_return_address: str
     supplier_windows: tuple[int, ...] = ()
     customer_informed_of_withdrawal: bool = True
+    allows_repair: bool = False  # the bot offers a repair under the conformity guarantee
+    allows_price_reduction: bool = False  # and a price reduction (else an agent decides)
 
     @property
     def window_days(self) -> int:
@@ -125,6 +131,7 @@ class CaseFacts:
     `digital_waiver`: for digital content, the customer expressly consented to its immediate
     supply and acknowledged losing the right of withdrawal (L221-28, 13°); the supply has begun
     once it is delivered. Without both, withdrawal applies.
+    `remedy_requested`: the customer asked for a repair or a price reduction (L217-9, L217-14).
     """
 
     reason: Reason
@@ -139,6 +146,7 @@ class CaseFacts:
     holiday_region: str | None = None
     order_in_transit: bool = False
     digital_waiver: bool = False
+    remedy_requested: Remedy | None = None
 
     def __post_init__(self) -> None:
         if self.reason not in REASONS:
@@ -192,3 +200,5 @@ class Decision:
     flags: tuple[str, ...]
     # Withdrawal: a parcel of the order is still on its way, so the period has not started yet.
     awaiting_last_parcel: bool = False
+    # Conformity guarantee: the remedies the shop lets the bot offer besides the options.
+    remedies: tuple[Remedy, ...] = ()

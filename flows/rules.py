@@ -73,6 +73,11 @@ def _keep_or_small(s: Situation) -> bool:
 
 _WITHDRAWAL_RETURN: Final = ("L221-18", "L221-23", "L221-24")
 _CONFORMITY: Final = ("L217-3", "L217-8", "L217-9", "L217-10", "L217-11")
+# Said by every conformity rule: the remedies besides the options (L217-9, L217-14).
+_REMEDIES: Final = (
+    " Réparation (L217-9) et réduction du prix (L217-14) : proposées aussi quand la boutique le "
+    "permet ; un client qui les demande passe à un conseiller, avec sa demande sur la fiche."
+)
 
 RULES: Final[tuple[Rule, ...]] = (
     Rule(
@@ -241,8 +246,13 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         id="conformity_over",
         condition="motif côté boutique plus de 2 ans après la livraison",
-        outcome="la garantie légale de conformité est échue : aucune option, un conseiller prend le relais.",
-        articles=("L217-3",),
+        outcome=(
+            "la garantie légale de conformité est échue : aucune option, un conseiller prend le "
+            "relais. La fiche lui rappelle la garantie des vices cachés : un défaut caché qui rend "
+            "l'article impropre à son usage reste couvert, à faire valoir dans les 2 ans de sa "
+            "découverte (Code civil, 1641 et 1648)."
+        ),
+        articles=("L217-3", "C. civ. 1641", "C. civ. 1648"),
         applies=lambda s: s.side == "shop" and not s.within_conformity,
         dates="conformity",
         handover_reason="conformity_over",
@@ -256,6 +266,7 @@ RULES: Final[tuple[Rule, ...]] = (
         outcome=(
             "garder l'article et en recevoir un autre sous 30 jours, ou être remboursé ; "
             "l'article ne voyage pas, rien n'est à la charge du client. Photos obligatoires."
+            + _REMEDIES
         ),
         articles=_CONFORMITY,
         applies=lambda s: s.side == "shop" and _keep_or_small(s),
@@ -268,7 +279,7 @@ RULES: Final[tuple[Rule, ...]] = (
         condition="motif côté boutique dans les 2 ans, remplacement possible",
         outcome=(
             "échange sous 30 jours ou remboursement ; le retour est payé par la boutique, avec une "
-            "étiquette prépayée. Photos obligatoires."
+            "étiquette prépayée. Photos obligatoires." + _REMEDIES
         ),
         articles=_CONFORMITY,
         applies=lambda s: s.side == "shop" and s.replacement,
@@ -282,9 +293,9 @@ RULES: Final[tuple[Rule, ...]] = (
         condition="motif côté boutique dans les 2 ans, pas de remplacement possible",
         outcome=(
             "remboursement ; le retour est payé par la boutique, et aucun retour pour un article à "
-            "petit prix ou dont le retour est peu pratique. Photos obligatoires."
+            "petit prix ou dont le retour est peu pratique. Photos obligatoires." + _REMEDIES
         ),
-        articles=("L217-3", "L217-8", "L217-14", "L217-16"),
+        articles=("L217-3", "L217-8", "L217-9", "L217-14", "L217-16"),
         applies=lambda s: s.side == "shop",
         options=("refund",),
         window="conformity",

@@ -26,7 +26,12 @@ _HANDOVER_LABELS: Final[dict[str, str]] = {
     "not_received": "colis non reçu",
     "unknown_tracking": "numéro de suivi inconnu",
     "delivery_date_unknown": "date de réception inconnue",
-    "conformity_over": "garantie légale de conformité échue",
+    "conformity_over": (
+        "garantie légale de conformité échue ; la fiche rappelle la garantie des vices cachés "
+        "(Code civil, 1641 ; 2 ans à compter de la découverte du vice, 1648)"
+    ),
+    "asked_repair": "le client demande une réparation (L217-9)",
+    "asked_price_reduction": "le client demande une réduction du prix (L217-14)",
     "above_escalation_threshold": "prix au-dessus du seuil d'escalade",
     "three_misses": "trois échecs à la même étape",
     "ownership_locked": "trop de codes postaux ou d'e-mails erronés pour ce colis ou ce client",

@@ -19,6 +19,7 @@ from flows.conversation import act, respond
 from flows.conversation_world import Answer, Facts, Item, Parcel, Reply, Standing, World
 from flows.events import CaseOpened
 from flows.events import Event as DomainEvent
+from flows.facts import ShopPolicy
 from flows.understanding import Heard, from_choice, understand
 from tests.flows.example_shop import DEMO_DATA, load_example_shop
 
@@ -75,6 +76,7 @@ class PureChat:
     today: date
     parcels: dict[str, Parcel] = field(default_factory=dict)  # besides the example shop's
     channel: str = "telegram"
+    shop: ShopPolicy | None = None  # the example shop's settings unless given
     standing: Standing = field(default_factory=lambda: Standing("new", Facts()))
     case: CaseFile | None = None
     said: list[Reply] = field(default_factory=list)
@@ -150,7 +152,7 @@ class PureChat:
         world = World(
             today=self.today,
             now=self._now(),
-            shop=SHOP.shop,
+            shop=self.shop or SHOP.shop,
             parcels=parcels,
             proves_ownership=proves,
             duplicate_photo=duplicate,

@@ -44,6 +44,8 @@ _SHOP_DEFAULTS: dict[str, Any] = {
     "shop_pays_customer_side_return": False,
     "follow_up_after_days": 3,
     "customer_informed_of_withdrawal": True,
+    "allows_repair": False,
+    "allows_price_reduction": False,
 }
 
 
@@ -157,6 +159,8 @@ def _shop_values(raw: Any) -> dict[str, Any]:
         "follow_up_after_days": _int(merged, "follow_up_after_days"),
         "fallback_return_address": _text(merged, "fallback_return_address"),
         "customer_informed_of_withdrawal": _bool(merged, "customer_informed_of_withdrawal"),
+        "allows_repair": _bool(merged, "allows_repair"),
+        "allows_price_reduction": _bool(merged, "allows_price_reduction"),
     }
     if "opening_hours" in merged:
         values["opening_hours"] = _text(merged, "opening_hours")

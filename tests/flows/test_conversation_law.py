@@ -8,7 +8,7 @@ from datetime import date
 
 from flows.conversation_world import Parcel
 from messages import render
-from tests.conversation_helpers import PureChat, example_parcel
+from tests.conversation_helpers import SHOP, PureChat, example_parcel
 
 LAMP = "6A15602676300"  # delivered Wednesday 7 October 2026, Lyon 69003
 
@@ -102,3 +102,36 @@ def test_sealed_media_still_sealed_keeps_the_withdrawal() -> None:
 
     assert chat.state == "ask_option"
     assert "délai de rétractation" in text
+
+
+def _at_the_damaged_lamp_offer(chat: PureChat) -> None:
+    chat.say(f"ma lampe {LAMP} est arrivée cassée")
+    chat.say("69003")
+    chat.photo()
+    chat.say("c'est tout")
+    assert chat.state == "ask_option"
+
+
+def test_the_repair_button_hands_over_with_the_request() -> None:
+    chat = PureChat(date(2026, 10, 15), shop=replace(SHOP.shop, allows_repair=True))
+    _at_the_damaged_lamp_offer(chat)
+    assert "remedy:repair" in chat.facts.offered
+
+    replies = chat.press("remedy:repair")
+
+    assert chat.state == "handover"
+    assert replies[-1].values["because"] == "asked_repair"
+    assert chat.last is not None and chat.last.decision is not None
+    assert "asked_repair" in chat.last.decision.handover_reasons
+
+
+def test_a_remedy_the_shop_does_not_offer_is_still_heard_and_handed_over() -> None:
+    chat = PureChat(date(2026, 10, 15))
+    _at_the_damaged_lamp_offer(chat)
+    assert not any(choice.startswith("remedy:") for choice in chat.facts.offered)
+
+    chat.say("un geste commercial serait bienvenu")
+
+    assert chat.state == "handover"
+    assert chat.last is not None and chat.last.decision is not None
+    assert chat.last.decision.handover_reasons == ("asked_price_reduction",)

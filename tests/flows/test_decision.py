@@ -332,3 +332,40 @@ def test_digital_content_is_exempt_only_with_consent_acknowledgement_and_supply_
     assert not_waived.options == ("refund",)
     assert not not_waived.item_travels_back  # nothing to send back
     assert not_supplied.rule_id != "exempt_digital"
+
+
+def test_remedies_are_offered_under_the_guarantee_only_where_the_shop_allows() -> None:
+    shop = replace(SHOP.shop, allows_repair=True, allows_price_reduction=True)
+    facts, supplier = SHOP.facts(*LAMP, "damaged", date(2026, 11, 5))
+
+    allowed = decide(facts, supplier, shop)
+    repair_only = decide(facts, supplier, replace(shop, allows_price_reduction=False))
+    not_allowed = decide(facts, supplier, SHOP.shop)
+    withdrawal = decide(
+        replace(facts, reason="changed_mind", today=date(2026, 10, 10)), supplier, shop
+    )
+
+    assert allowed.remedies == ("repair", "price_reduction")
+    assert allowed.options == ("exchange", "refund")  # the vectors' options stay as they are
+    assert repair_only.remedies == ("repair",)
+    assert not_allowed.remedies == ()
+    assert withdrawal.remedies == ()
+
+
+def test_a_remedy_asked_for_under_the_guarantee_goes_to_an_agent() -> None:
+    repair = _example(*LAMP, "damaged", date(2026, 11, 5), remedy_requested="repair")
+    reduction = _example(*LAMP, "damaged", date(2026, 11, 5), remedy_requested="price_reduction")
+    withdrawal = _example(*LAMP, "changed_mind", date(2026, 10, 10), remedy_requested="repair")
+
+    assert repair.handover and repair.handover_reasons == ("asked_repair",)
+    assert repair.options == ("exchange", "refund")  # still proposed to the agent
+    assert reduction.handover_reasons == ("asked_price_reduction",)
+    assert not withdrawal.handover
+
+
+def test_past_two_years_the_hidden_defect_guarantee_is_recalled() -> None:
+    decision = _example(*LAMP, "defective", date(2028, 10, 8))
+
+    assert decision.rule_id == "conformity_over"
+    assert decision.articles == ("L217-3", "C. civ. 1641", "C. civ. 1648")
+    assert "vices cachés" in decision.explanation

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.importers import run_import
+from bot.shop_facts import shop_policy
 from bot.storage.models import AuditEntry, Product, ShopSettings, Supplier, SupplierPolicyVersion
 from tests.helpers import example
 
@@ -149,3 +150,22 @@ digital_waiver = true
         ("MF-CAP-RIV", "sealed_media", False),
         ("EBOOK-LUMIERE", "digital", True),
     }
+
+
+async def test_the_shop_s_remedies_are_read_from_shop_and_default_to_an_agent(
+    sessions: Sessions,
+) -> None:
+    await run_import(sessions, "suppliers", TOML.encode())
+    async with sessions() as session:
+        before = await shop_policy(session)
+    allowing = TOML.replace(
+        "[shop]\n", "[shop]\nallows_repair = true\nallows_price_reduction = true\n"
+    )
+
+    report = await run_import(sessions, "suppliers", allowing.encode())
+
+    assert report.updated == 1
+    async with sessions() as session:
+        after = await shop_policy(session)
+    assert (before.allows_repair, before.allows_price_reduction) == (False, False)
+    assert (after.allows_repair, after.allows_price_reduction) == (True, True)
