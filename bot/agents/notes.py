@@ -100,7 +100,7 @@ def _overdue(event: Overdue, file: CaseFile) -> str:
     what = DUE_WORDS.get(event.kind, event.kind)
     text = (
         f"🚨 <b>Délai dépassé</b> : {what} du dossier {_e(file.reference)} dû le {day(event.due)}, "
-        f"{event.days_late} jour(s) de retard."
+        f"{_days(event.days_late)} de retard."
     )
     if event.kind == "refund":
         if event.surcharge_percent is None:
@@ -125,6 +125,10 @@ def _amount(kind: str, file: CaseFile) -> str:
     if kind == "refund" and file.amount is not None:
         return f" ({euros(file.amount)})"
     return ""
+
+
+def _days(count: int) -> str:
+    return f"{count} jour" if count == 1 else f"{count} jours"
 
 
 def _percent(value: Decimal) -> str:
