@@ -22,8 +22,9 @@ def decision_from_json(data: dict[str, Any]) -> Decision:
             for key, value in data["deadlines"].items()
         }
     )
-    tuples = ("options", "handover_reasons", "articles", "flags")
-    return Decision(**{**data, **{key: tuple(data[key]) for key in tuples}, "deadlines": deadlines})
+    tuples = ("options", "handover_reasons", "articles", "flags", "remedies")
+    as_tuples = {key: tuple(data[key]) for key in tuples if key in data}  # older ones lack remedies
+    return Decision(**{**data, **as_tuples, "deadlines": deadlines})
 
 
 def law_grants(data: dict[str, Any] | None, today: date) -> str | None:
