@@ -261,8 +261,13 @@ def needing_authorisation(tracking_number: str) -> dict[str, Parcel]:
 def sample_replies() -> list[Reply]:
     """Replies of the core in many scenarios: every template is said at least once."""
 
-    def chat(today: date, *steps: str, parcels: dict[str, Parcel] | None = None) -> None:
-        talk = PureChat(today, parcels=parcels or {})
+    def chat(
+        today: date,
+        *steps: str,
+        parcels: dict[str, Parcel] | None = None,
+        shop: ShopPolicy | None = None,
+    ) -> None:
+        talk = PureChat(today, parcels=parcels or {}, shop=shop)
         for step in steps:
             if step.startswith("%"):  # an agents' trigger on the conversation
                 talk.agent(step[1:])
@@ -415,6 +420,36 @@ def sample_replies() -> list[Reply]:
         RETURN_NUMBER,
         "non, un échange en fait",
     )
+    # The law, second pass (issue 11): a parcel still on its way, sealed media, the remedies.
+    lamp = example_parcel("6A15602676300")
+    assert lamp is not None
+    in_transit = replace(lamp, order_in_transit=True)
+    chat(
+        nov20,
+        "je n'en veux plus 6A15602676300",
+        "69003",
+        "passer",
+        parcels={lamp.tracking_number: in_transit},
+    )
+    media = replace(lamp, items=(replace(lamp.items[0], category="sealed_media"),))
+    chat(
+        date(2026, 10, 15),
+        "je n'en veux plus 6A15602676300",
+        "69003",
+        "non",
+        parcels={lamp.tracking_number: media},
+    )
+    remedies = replace(SHOP.shop, allows_repair=True, allows_price_reduction=True)
+    chat(
+        nov5,
+        "cassé 6A15602676300",
+        "69003",
+        "<photo>",
+        "!photos:done",
+        "!remedy:repair",
+        shop=remedies,
+    )
+    chat(nov5, "cassé 6A15602676300", "69003", "<photo>", "!photos:done", "un geste commercial ?")
     return talk_log
 
 
