@@ -132,6 +132,8 @@ class CaseFacts:
     supply and acknowledged losing the right of withdrawal (L221-28, 13°); the supply has begun
     once it is delivered. Without both, withdrawal applies.
     `remedy_requested`: the customer asked for a repair or a price reduction (L217-9, L217-14).
+    `withdrawal_started_on` is the day a withdrawal's declaration began (L221-21): the day compared
+    with the withdrawal's last day, however late it is confirmed.
     """
 
     reason: Reason
@@ -147,6 +149,7 @@ class CaseFacts:
     order_in_transit: bool = False
     digital_waiver: bool = False
     remedy_requested: Remedy | None = None
+    withdrawal_started_on: date | None = None
 
     def __post_init__(self) -> None:
         if self.reason not in REASONS:

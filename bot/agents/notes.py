@@ -21,8 +21,9 @@ from flows.events import (
     ReminderDue,
     ReturnShipped,
     StatusChanged,
+    WithdrawalRecorded,
 )
-from messages import day, euros
+from messages import day, euros, moment
 
 DUE_WORDS = {"refund": "remboursement", "replacement": "remplacement (L217-10)"}
 # What to type once the shop has done it, for each status where something is owed.
@@ -75,6 +76,18 @@ def note_for(event: Event, file: CaseFile) -> str | None:
     if isinstance(event, Rated):
         return f"⭐ Note du client : {event.score}/5."
     return None
+
+
+def withdrawal_note(
+    event: WithdrawalRecorded, file: CaseFile, *, emailed_to: str | None = None
+) -> str:
+    """The customer withdrew through the function (L221-21): the bot served them, the agent hears it."""
+    mailed = f", et par e-mail à {_e(emailed_to)}" if emailed_to else ""
+    return (
+        f"✍️ Le client s'est rétracté (dossier {_e(file.reference)}) : déclaration commencée le "
+        f"{moment(event.started_at)}, envoyée le {moment(event.at)}. Le bot lui a envoyé "
+        f"l'accusé de réception dans sa conversation{mailed}."
+    )
 
 
 def reorder_task(file: CaseFile, *, sku: str, supplier: str, address: Address | None) -> str:
