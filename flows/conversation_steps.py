@@ -37,10 +37,13 @@ from flows.facts import (
     CONVERSATION_HANDOVER_FLAGS,
     OPTIONS,
     REASONS,
+    REMEDIES,
+    SEALED_CATEGORIES,
     CaseFacts,
     Decision,
     Option,
     Reason,
+    Remedy,
     side_of,
 )
 from flows.understanding import Heard
@@ -99,7 +102,7 @@ class Journey:
             return None
         facts = self.facts
         key: tuple[object, ...] = (item, parcel.tracking_number, reason, facts.seal_intact)
-        key += (facts.withdrawal_started_on, facts.quantity, *self._flags())
+        key += (facts.withdrawal_started_on, facts.quantity, facts.remedy, *self._flags())
         if self._decided is None or self._decided[0] != key:
             self._decided = (key, self._decide(item, parcel, reason))
         return self._decided[1]
@@ -118,6 +121,10 @@ class Journey:
             seal_intact=self.facts.seal_intact,
             last_parcel_delivered_on=parcel.last_parcel_delivered_on,
             handover_flags=frozenset(self._flags()),
+            holiday_region=parcel.holiday_region,
+            order_in_transit=parcel.order_in_transit,
+            digital_waiver=item.digital_waiver,
+            remedy_requested=_remedy(self.facts.remedy),
             withdrawal_started_on=_day(self.facts.withdrawal_started_on),
             quantity=self.quantity,
             order_items_value=parcel.order_items_value,
@@ -186,7 +193,7 @@ class Journey:
         item, reason = self.item, self.facts.reason
         return (
             item is not None
-            and item.category == "hygiene"
+            and item.category in SEALED_CATEGORIES
             and reason is not None
             and side_of(_reason(reason)) == "customer"
             and self.facts.seal_intact is None
@@ -240,6 +247,17 @@ class Journey:
 
     def withdrawal_confirmed(self) -> bool:
         return self.facts.withdrawal_answer is True
+
+    def asks_a_remedy(self, heard: Heard) -> bool:
+        """At the options, a repair or a price reduction asked for under the guarantee: a person
+        arranges it, with the request on the case card (L217-9, L217-14)."""
+        decision = self.decision()
+        return (
+            heard.remedy is not None
+            and self.state in ("ask_option", "ask_new_variant")
+            and decision is not None
+            and decision.window == "conformity"
+        )
 
     def shop_side(self, reason: str | None) -> bool:
         return reason is not None and side_of(_reason(reason)) == "shop"
@@ -313,7 +331,7 @@ class Journey:
         self.say("ask_quantity", buttons, item=item)
 
     def ask_seal(self) -> None:
-        """Asks whether a hygiene item's seal is still intact (L221-28)."""
+        """Asks whether a sealed item's seal is still intact (L221-28, 5° and 9°)."""
         buttons = (Button("seal:yes", "seal.yes"), Button("seal:no", "seal.no"))
         self.say("ask_seal", buttons, item=self.item)
 
@@ -324,7 +342,7 @@ class Journey:
 
     def offer_options(self) -> None:
         """Presents the decision: each option with what happens, who pays and by when."""
-        self.say("offer", self._option_buttons(), **self._offer_values())
+        self.say("offer", self._option_buttons(), today=self.world.today, **self._offer_values())
 
     def ask_new_variant(self) -> None:
         """Asks for the size or colour wanted instead."""
@@ -643,7 +661,11 @@ class Journey:
     def _option_buttons(self) -> tuple[Button, ...]:
         decision = self.decision()
         options = decision.options if decision else ()
-        return tuple(Button(f"option:{option}", f"option.{option}") for option in options)
+        remedies = decision.remedies if decision else ()
+        return (
+            *(Button(f"option:{option}", f"option.{option}") for option in options),
+            *(Button(f"remedy:{remedy}", f"remedy.{remedy}") for remedy in remedies),
+        )
 
     def _declaration_values(self) -> dict[str, Any]:
         """What a withdrawal declares: who (the order's name), which order, where the
@@ -691,6 +713,10 @@ class Journey:
 
 def _day(iso: str | None) -> date | None:
     return date.fromisoformat(iso) if iso else None
+
+
+def _remedy(code: str | None) -> Remedy | None:
+    return next((remedy for remedy in REMEDIES if remedy == code), None)
 
 
 def _reason(code: str) -> Reason:

@@ -78,7 +78,7 @@ class PureChat:
     today: date
     parcels: dict[str, Parcel] = field(default_factory=dict)  # besides the example shop's
     channel: str = "telegram"
-    shop: ShopPolicy = SHOP.shop
+    shop: ShopPolicy | None = None  # the example shop's settings unless given
     standing: Standing = field(default_factory=lambda: Standing("new", Facts()))
     case: CaseFile | None = None
     said: list[Reply] = field(default_factory=list)
@@ -110,7 +110,9 @@ class PureChat:
     def case_event(self, trigger: str, **data: object) -> CaseAnswer:
         """An agent's command, an import or the scheduler on the conversation's case."""
         assert self.case is not None
-        answer = advance(self.case, trigger, today=self.today, mediator=self.shop.mediator, **data)
+        answer = advance(
+            self.case, trigger, today=self.today, mediator=(self.shop or SHOP.shop).mediator, **data
+        )
         self.case = answer.file
         self.said = list(answer.replies)
         return answer
@@ -159,7 +161,7 @@ class PureChat:
         world = World(
             today=self.today,
             now=self._now(),
-            shop=self.shop,
+            shop=self.shop or SHOP.shop,
             parcels=parcels,
             proves_ownership=proves,
             duplicate_photo=duplicate,
@@ -182,7 +184,7 @@ class PureChat:
                 with_request(self.case, answer),
                 answer.events,
                 today=self.today,
-                mediator=self.shop.mediator,
+                mediator=(self.shop or SHOP.shop).mediator,
             )
             self.case = followed.file
             replies += followed.replies
@@ -275,8 +277,13 @@ def needing_authorisation(tracking_number: str) -> dict[str, Parcel]:
 def sample_replies() -> list[Reply]:
     """Replies of the core in many scenarios: every template is said at least once."""
 
-    def chat(today: date, *steps: str, parcels: dict[str, Parcel] | None = None) -> None:
-        talk = PureChat(today, parcels=parcels or {})
+    def chat(
+        today: date,
+        *steps: str,
+        parcels: dict[str, Parcel] | None = None,
+        shop: ShopPolicy | None = None,
+    ) -> None:
+        talk = PureChat(today, parcels=parcels or {}, shop=shop)
         for step in steps:
             if step.startswith("%"):  # an agents' trigger on the conversation
                 talk.agent(step[1:])
@@ -429,6 +436,36 @@ def sample_replies() -> list[Reply]:
         RETURN_NUMBER,
         "non, un échange en fait",
     )
+    # The law, second pass (issue 11): a parcel still on its way, sealed media, the remedies.
+    lamp = example_parcel("6A15602676300")
+    assert lamp is not None
+    in_transit = replace(lamp, order_in_transit=True)
+    chat(
+        nov20,
+        "je n'en veux plus 6A15602676300",
+        "69003",
+        "passer",
+        parcels={lamp.tracking_number: in_transit},
+    )
+    media = replace(lamp, items=(replace(lamp.items[0], category="sealed_media"),))
+    chat(
+        date(2026, 10, 15),
+        "je n'en veux plus 6A15602676300",
+        "69003",
+        "non",
+        parcels={lamp.tracking_number: media},
+    )
+    remedies = replace(SHOP.shop, allows_repair=True, allows_price_reduction=True)
+    chat(
+        nov5,
+        "cassé 6A15602676300",
+        "69003",
+        "<photo>",
+        "!photos:done",
+        "!remedy:repair",
+        shop=remedies,
+    )
+    chat(nov5, "cassé 6A15602676300", "69003", "<photo>", "!photos:done", "un geste commercial ?")
     return talk_log
 
 

@@ -222,6 +222,7 @@ async def _parcel(
                 category=item.category,
                 policy=policy,
                 open_case=await _open_case(session, item.order_line_id, case),
+                digital_waiver=item.digital_waiver,
             )
         )
     return Parcel(
@@ -232,6 +233,8 @@ async def _parcel(
         items=tuple(items),
         order_items_value=found.order_items_value,
         order_delivery=found.order_delivery,
+        order_in_transit=found.order_in_transit,
+        holiday_region=found.holiday_region,
     )
 
 

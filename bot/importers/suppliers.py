@@ -44,6 +44,8 @@ _SHOP_DEFAULTS: dict[str, Any] = {
     "shop_pays_customer_side_return": False,
     "follow_up_after_days": 3,
     "customer_informed_of_withdrawal": True,
+    "allows_repair": False,
+    "allows_price_reduction": False,
 }
 
 
@@ -182,6 +184,8 @@ def _shop_values(raw: Any) -> dict[str, Any]:
         "follow_up_after_days": _int(merged, "follow_up_after_days"),
         "fallback_return_address": _text(merged, "fallback_return_address"),
         "customer_informed_of_withdrawal": _bool(merged, "customer_informed_of_withdrawal"),
+        "allows_repair": _bool(merged, "allows_repair"),
+        "allows_price_reduction": _bool(merged, "allows_price_reduction"),
     }
     if "opening_hours" in merged:
         values["opening_hours"] = _text(merged, "opening_hours")
@@ -222,13 +226,19 @@ def _supplier_values(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _product_values(raw: dict[str, Any]) -> dict[str, Any]:
-    values = {"sku": _text(raw, "sku"), "category": _text(raw, "category")}
+    values: dict[str, Any] = {"sku": _text(raw, "sku"), "category": _text(raw, "category")}
     if values["category"] not in CATEGORIES:
         raise _Invalid(
             f"category « {values['category']} » inconnue (attendu : {', '.join(CATEGORIES)})"
         )
     if "name" in raw:
         values["name"] = _text(raw, "name")
+    # L221-28, 13°: the checkout obtains express consent and the acknowledgement of losing the right.
+    values["digital_waiver"] = _bool(raw, "digital_waiver") if "digital_waiver" in raw else False
+    if values["digital_waiver"] and values["category"] != "digital":
+        raise _Invalid(
+            "digital_waiver ne vaut que pour un contenu numérique (category = « digital »)"
+        )
     return values
 
 

@@ -12,7 +12,7 @@ from flows.conversation import MACHINE, STATES, TRANSITIONS, respond
 from flows.conversation_world import Facts, Standing, World
 from flows.understanding import Heard
 from messages import render
-from tests.conversation_helpers import PureChat, example_parcel
+from tests.conversation_helpers import SHOP, PureChat, example_parcel
 
 NOV_5 = date(2026, 11, 5)
 
@@ -362,11 +362,11 @@ def test_the_customer_pays_the_return_by_the_shop_s_terms_quoted_in_the_instruct
     *_, settled = _lamp_withdrawal(chat)
 
     assert "Les frais de retour sont à votre charge, comme le prévoient nos conditions" in settled
-    assert f"« {chat.shop.return_costs_terms} »" in settled
+    assert f"« {SHOP.shop.return_costs_terms} »" in settled
 
 
 def test_without_terms_the_shop_pays_the_return_and_no_cost_is_mentioned() -> None:
-    chat = PureChat(date(2026, 10, 15), shop=replace(PureChat(NOV_5).shop, return_costs_terms=""))
+    chat = PureChat(date(2026, 10, 15), shop=replace(SHOP.shop, return_costs_terms=""))
 
     *_, settled = _lamp_withdrawal(chat)
 
