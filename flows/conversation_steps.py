@@ -99,7 +99,7 @@ class Journey:
             return None
         facts = self.facts
         key: tuple[object, ...] = (item, parcel.tracking_number, reason, facts.seal_intact)
-        key += (facts.withdrawal_started_on, *self._flags())
+        key += (facts.withdrawal_started_on, facts.quantity, *self._flags())
         if self._decided is None or self._decided[0] != key:
             self._decided = (key, self._decide(item, parcel, reason))
         return self._decided[1]
@@ -119,6 +119,9 @@ class Journey:
             last_parcel_delivered_on=parcel.last_parcel_delivered_on,
             handover_flags=frozenset(self._flags()),
             withdrawal_started_on=_day(self.facts.withdrawal_started_on),
+            quantity=self.quantity,
+            order_items_value=parcel.order_items_value,
+            order_delivery=parcel.order_delivery,
         )
         return decide(facts, item.policy, self.world.shop)
 
@@ -358,7 +361,9 @@ class Journey:
         decision = self.decision()
         rule = decision.rule_id if decision else ""
         template = "declined_late" if rule == "withdrawal_over" else "declined_exempt"
-        self.say(template, SETTLED_BUTTONS, rule=rule, **self._offer_values())
+        shop = self.world.shop
+        mediator = shop.mediator if shop else None
+        self.say(template, SETTLED_BUTTONS, rule=rule, mediator=mediator, **self._offer_values())
         self.emit(Declined(rule))
         if self.facts.withdrawal:
             self._record_withdrawal("late" if rule == "withdrawal_over" else "exempt")
@@ -668,12 +673,13 @@ class Journey:
         )
 
     def _offer_values(self) -> dict[str, Any]:
-        item = self.item
+        decision = self.decision()
+        refund = decision.refund if decision else None
         return {
-            "item": item,
-            "amount": item.price * self.quantity if item else None,
+            "item": self.item,
+            "amount": refund.total if refund else None,
             "quantity": self.quantity,
-            "decision": self.decision(),
+            "decision": decision,
             "reason": self.facts.reason,
         }
 

@@ -43,6 +43,8 @@ class Parcel:
     delivered_on: date | None
     last_parcel_delivered_on: date | None
     items: tuple[Item, ...]
+    order_items_value: Decimal | None = None  # every item of the order, for the delivery's share
+    order_delivery: Decimal = Decimal(0)  # the delivery the order paid
 
     def item(self, line_id: int | None) -> Item | None:
         """The chosen item, or the only one."""

@@ -230,6 +230,8 @@ async def _parcel(
         delivered_on=found.delivered_on,
         last_parcel_delivered_on=found.last_parcel_delivered_on,
         items=tuple(items),
+        order_items_value=found.order_items_value,
+        order_delivery=found.order_delivery,
     )
 
 
