@@ -295,6 +295,9 @@ def sample_replies() -> list[Reply]:
                 talk.photo()
             elif step == "<same photo>":
                 talk.photo(known=True)
+            elif step == "<email set up>":  # the shop sends e-mails from now on
+                talk.sends_email = True
+                continue
             elif step == "<unsupported>":
                 talk._send(Heard(unsupported=True), "")
             elif step in ("<too_big>", "<not_an_image>", "<lost>"):
@@ -324,6 +327,17 @@ def sample_replies() -> list[Reply]:
     chat(nov5, "trop petit EW112720413FR", "31000", "passer", "je le garde", "bleu")
     chat(nov5, "je n'en veux plus EW112720413FR", "31000", "non", "!withdrawal:back")
     chat(date(2026, 10, 22), "/retractation", "6A15602676300", "69003", "euh", "oui")
+    # The withdrawal function while an agent holds the request, acknowledged by e-mail too.
+    chat(
+        date(2026, 10, 20),
+        "<email set up>",
+        "/agent",
+        "/retractation",
+        "6A15602676300",
+        "69003",
+        "à moi.perso@exemple.org plutôt",
+        "!withdrawal:confirm",
+    )
     chat(
         nov20,
         "je n'en veux plus 1Z5R89390357567127",
