@@ -54,6 +54,14 @@ class Parcel:
 
 
 @dataclass(frozen=True, slots=True)
+class Contact:
+    """The order's name and e-mail, looked up only once the customer has proven the order is theirs."""
+
+    name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
 class World:
     """What the shell looked up for one event: clock, shop rules, parcels and checks on the message."""
 
@@ -73,6 +81,8 @@ class World:
     channel: str = ""  # "telegram", "console": where the customer writes
     opening_hours: str = ""
     case: CaseFile | None = None  # the conversation's case, as it stands in its lifecycle
+    contact: Contact | None = None  # looked up for a withdrawal's declaration
+    sends_email: bool = False  # the shop's e-mail is set up: acknowledged by e-mail too
 
 
 @dataclass
@@ -101,6 +111,10 @@ class Facts:
     new_variant: str | None = None
     withdrawal_answer: bool | None = None
     withdrawal_confirmed_at: str | None = None
+    # L221-21: the moment the declaration began is the one that counts (and its day in Paris).
+    withdrawal_started_at: str | None = None
+    withdrawal_started_on: str | None = None
+    withdrawal_email: str | None = None  # another address for the acknowledgement than the order's
     handover_reasons: list[str] = field(default_factory=list)
     offered: list[str] = field(default_factory=list)
     return_tracking: str | None = None  # the return parcel's number, given after the choice

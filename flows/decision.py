@@ -110,7 +110,10 @@ def _situation(
         category=facts.category,
         seal_intact=facts.seal_intact,
         delivery_known=facts.delivered_on is not None,
-        within_withdrawal=_on_or_before(facts.today, calendar.customer_side_last_day),
+        # A withdrawal's declaration begun in time stays in time when confirmed after midnight.
+        within_withdrawal=_on_or_before(
+            facts.withdrawal_started_on or facts.today, calendar.customer_side_last_day
+        ),
         within_conformity=_on_or_before(facts.today, calendar.conformity_until),
         cheap=facts.price <= shop.keep_item_max_value,
         impractical=not supplier.returns_practical,

@@ -124,6 +124,8 @@ class CaseFacts:
     `last_parcel_delivered_on` the reception day of the order's last parcel when the customer
     withdraws from the whole order (L221-18: the period then runs from it).
     `handover_flags` come from the conversation (see CONVERSATION_HANDOVER_FLAGS).
+    `withdrawal_started_on` is the day a withdrawal's declaration began (L221-21): the day compared
+    with the withdrawal's last day, however late it is confirmed.
     `price` is one unit's; `quantity` how many of the line are returned; `order_items_value` the
     value of every item of the order and `order_delivery` the delivery it paid (`flows.refund`).
     """
@@ -137,6 +139,7 @@ class CaseFacts:
     last_parcel_delivered_on: date | None = None
     tracking_known: bool = True
     handover_flags: frozenset[str] = field(default_factory=frozenset)
+    withdrawal_started_on: date | None = None
     quantity: int = 1
     order_items_value: Decimal | None = None
     order_delivery: Decimal = Decimal(0)

@@ -16,7 +16,7 @@ from bot.conversation import ChoiceIn, ConversationEngine, Event, Outcome, Photo
 from flows.case_file import CaseFile
 from flows.case_lifecycle import CaseAnswer, advance, follow, with_request
 from flows.conversation import act, respond
-from flows.conversation_world import Answer, Facts, Item, Parcel, Reply, Standing, World
+from flows.conversation_world import Answer, Contact, Facts, Item, Parcel, Reply, Standing, World
 from flows.events import CaseOpened
 from flows.events import Event as DomainEvent
 from flows.facts import ShopPolicy
@@ -87,6 +87,11 @@ class PureChat:
     last_case_events: list[DomainEvent] = field(
         default_factory=list
     )  # what the case's lifecycle told
+    moment: datetime | None = None  # the clock (09:30 UTC on `today` unless set)
+    contact: Contact = field(
+        default_factory=lambda: Contact("Camille Martin", "camille@example.fr")
+    )
+    sends_email: bool = False
 
     def say(self, text: str) -> list[Reply]:
         return self._send(understand(text), text)
@@ -163,6 +168,8 @@ class PureChat:
             channel=self.channel,
             opening_hours=OPENING_HOURS,
             case=self.case,
+            contact=self.contact if self.facts.owner_verified or proves else None,
+            sends_email=self.sends_email,
         )
         answer = fire(world)
         self.last, self.standing = answer, answer.standing
@@ -187,7 +194,7 @@ class PureChat:
         return self.parcels.get(number) or example_parcel(number)
 
     def _now(self) -> datetime:
-        return datetime.combine(self.today, time(9, 30), tzinfo=UTC)
+        return self.moment or datetime.combine(self.today, time(9, 30), tzinfo=UTC)
 
 
 @dataclass
