@@ -41,6 +41,7 @@ from flows.facts import (
     SEALED_CATEGORIES,
     CaseFacts,
     Decision,
+    Mediator,
     Option,
     Reason,
     Remedy,
@@ -379,9 +380,9 @@ class Journey:
         decision = self.decision()
         rule = decision.rule_id if decision else ""
         template = "declined_late" if rule == "withdrawal_over" else "declined_exempt"
-        shop = self.world.shop
-        mediator = shop.mediator if shop else None
-        self.say(template, SETTLED_BUTTONS, rule=rule, mediator=mediator, **self._offer_values())
+        self.say(
+            template, SETTLED_BUTTONS, rule=rule, mediator=self._mediator(), **self._offer_values()
+        )
         self.emit(Declined(rule))
         if self.facts.withdrawal:
             self._record_withdrawal("late" if rule == "withdrawal_over" else "exempt")
@@ -494,12 +495,20 @@ class Journey:
 
     def remind_settled(self) -> None:
         """Reminds where the request stands once it is settled, and what the customer can do."""
-        self.say("case_status", self._settled_buttons(), case=self.world.case, asked=False)
+        self.say(
+            "case_status",
+            self._settled_buttons(),
+            case=self.world.case,
+            asked=False,
+            mediator=self._mediator(),
+        )
 
     def say_status(self) -> None:
         """Says where the case stands (« où en est mon retour ? »), then the question again."""
         buttons = self._settled_buttons() if self.state in ("done", "declined") else ()
-        self.say("case_status", buttons, case=self.world.case, asked=True)
+        self.say(
+            "case_status", buttons, case=self.world.case, asked=True, mediator=self._mediator()
+        )
         if self.state in self.questions:
             self.ask_again(None)
 
@@ -693,6 +702,11 @@ class Journey:
                 reply=self.replies[-1] if self.replies else None,
             )
         )
+
+    def _mediator(self) -> Mediator | None:
+        """The shop's consumer mediator, named when a request is declined or refused (L616-1)."""
+        shop = self.world.shop
+        return shop.mediator if shop else None
 
     def _offer_values(self) -> dict[str, Any]:
         decision = self.decision()

@@ -159,13 +159,13 @@ def _require_mediator(raw: Any) -> None:
                 f"section [shop] : {key} manquant ou vide. Le médiateur de la consommation de la "
                 "boutique est obligatoire (articles L612-1 et L616-1 du Code de la consommation) : "
                 'indiquez son nom et son site, par exemple mediator_name = "CM2C" et '
-                'mediator_website = "https://www.cm2c.net". Rien n\'a été importé.'
+                'mediator_website = "https://www.cm2c.net".'
             )
     website = raw["mediator_website"].strip()
     if not re.match(r"^https?://[^\s/]+\.[^\s]+$", website):
         raise FileRejected(
             "section [shop] : mediator_website doit être l'adresse du site du médiateur, par "
-            f"exemple https://www.cm2c.net (reçu « {website} »). Rien n'a été importé."
+            f"exemple https://www.cm2c.net (reçu « {website} »)."
         )
 
 

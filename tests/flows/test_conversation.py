@@ -412,3 +412,17 @@ def test_an_agent_s_refusal_names_the_consumer_mediator() -> None:
 
     assert chat.templates() == ["agent_refused"]
     assert "médiateur de la consommation dont nous relevons : CM2C" in _rendered(chat)
+
+
+def test_the_status_of_a_declined_request_names_the_consumer_mediator_again() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("la lampe est trop grande 6A15602676300")
+    chat.say("69003")
+    if chat.state == "ask_photos":
+        chat.press("photos:skip")
+    assert chat.case is not None and chat.case.status == "declined"
+
+    chat.say("où en est mon dossier ?")
+
+    assert "case_status" in chat.templates()
+    assert "médiateur de la consommation dont nous relevons : CM2C" in _rendered(chat)
