@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +27,17 @@ from bot.storage.models import (
     shipment_lines,
 )
 from flows.decision import decide
-from flows.facts import CaseFacts, Category, Decision, Reason, ShopPolicy, SupplierPolicy
+from flows.facts import (
+    CaseFacts,
+    Category,
+    Decision,
+    Mediator,
+    Reason,
+    ShopPolicy,
+    SupplierPolicy,
+)
+from flows.law import holiday_region
+from flows.refund import Refund, refund_for
 from flows.tracking import normalise_tracking_number
 
 
@@ -46,6 +56,7 @@ class ParcelItem:
     quantity: int
     category: Category
     supplier_id: int | None
+    digital_waiver: bool = False  # digital content: consent and acknowledgement (L221-28, 13°)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +71,16 @@ class Parcel:
     delivered_on: date | None
     last_parcel_delivered_on: date | None
     items: tuple[ParcelItem, ...]
+    order_items_value: Decimal  # every line of the order, price × quantity
+    order_delivery: Decimal  # the delivery the order paid
     _shipping_zip: str
     _email: str
+    order_in_transit: bool = False  # another parcel of the order has no delivery date yet
+
+    @property
+    def holiday_region(self) -> str | None:
+        """The region of the delivery postcode whose public holidays also count (L221-19)."""
+        return holiday_region(self._shipping_zip)
 
     def item(self, sku: str) -> ParcelItem | None:
         return next((item for item in self.items if item.sku == sku), None)
@@ -91,16 +110,25 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
     order = await session.get_one(Order, shipment.order_id)
     rows = (
         await session.execute(
-            select(OrderLine, Product.category)
+            select(OrderLine, Product.category, Product.digital_waiver)
             .join(shipment_lines, shipment_lines.c.order_line_id == OrderLine.id)
             .outerjoin(Product, Product.sku == OrderLine.sku)
             .where(shipment_lines.c.shipment_id == shipment.id)
             .order_by(OrderLine.position)
         )
     ).all()
-    last = await session.scalar(
-        select(func.max(Shipment.delivered_at)).where(Shipment.order_id == order.id)
-    )
+    # L221-18: the period runs from the last item's reception; one still in transit holds it back.
+    last, in_transit, items_value = (
+        await session.execute(
+            select(
+                func.max(Shipment.delivered_at),
+                func.count().filter(Shipment.delivered_at.is_(None)),
+                _order_items_value(order.id),
+            ).where(Shipment.order_id == order.id, Shipment.id != shipment.id)
+        )
+    ).one()
+    if shipment.delivered_at is not None and (last is None or shipment.delivered_at > last):
+        last = shipment.delivered_at
     items = tuple(
         ParcelItem(
             order_line_id=line.id,
@@ -110,8 +138,9 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
             quantity=line.quantity,
             category=cast(Category, category or "standard"),
             supplier_id=line.supplier_id,
+            digital_waiver=bool(waiver),
         )
-        for line, category in rows
+        for line, category, waiver in rows
     )
     return Parcel(
         shipment_id=shipment.id,
@@ -122,8 +151,33 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
         delivered_on=shipment.delivered_at,
         last_parcel_delivered_on=last,
         items=items,
+        order_items_value=Decimal(items_value or 0),
+        order_delivery=order.shipping or Decimal(0),
         _shipping_zip=order.shipping_zip,
         _email=order.email,
+        order_in_transit=in_transit > 0,
+    )
+
+
+def _order_items_value(order_id: int) -> Any:
+    return (
+        select(func.sum(OrderLine.price * OrderLine.quantity))
+        .where(OrderLine.order_id == order_id)
+        .scalar_subquery()
+    )
+
+
+async def line_refund(session: AsyncSession, order_line_id: int, quantity: int | None) -> Refund:
+    """What refunding `quantity` of an order line gives back (all of it when None), its share of
+    the order's delivery included: the same figure as the decision's (`flows.refund`)."""
+    line = await session.get_one(OrderLine, order_line_id)
+    order = await session.get_one(Order, line.order_id)
+    items_value = await session.scalar(select(_order_items_value(order.id)))
+    return refund_for(
+        line.price,
+        quantity or line.quantity,
+        order_items_value=Decimal(items_value or 0),
+        order_delivery=order.shipping or Decimal(0),
     )
 
 
@@ -165,7 +219,18 @@ async def shop_policy(session: AsyncSession) -> ShopPolicy:
         fallback_return_address=shop.fallback_return_address,
         supplier_windows=windows,
         customer_informed_of_withdrawal=shop.customer_informed_of_withdrawal,
+        return_costs_terms=shop.return_costs_terms or "",
+        mediator=mediator_of(shop),
+        allows_repair=shop.allows_repair,
+        allows_price_reduction=shop.allows_price_reduction,
     )
+
+
+def mediator_of(shop: ShopSettings) -> Mediator | None:
+    """The shop's consumer mediator (None in a database imported before it was required)."""
+    if not shop.mediator_name or not shop.mediator_website:
+        return None
+    return Mediator(shop.mediator_name, shop.mediator_website)
 
 
 async def policy_in_force(session: AsyncSession, item: ParcelItem) -> PolicyInForce:
@@ -196,8 +261,10 @@ async def decision_for(
     seal_intact: bool | None = None,
     handover_flags: frozenset[str] = frozenset(),
     policy: PolicyInForce | None = None,
+    quantity: int | None = None,
 ) -> tuple[Decision, PolicyInForce]:
-    """Decides on one item of a parcel with the policy in force (or the one given)."""
+    """Decides on one item of a parcel with the policy in force (or the one given); `quantity`:
+    how many of the line are returned (all of it when None)."""
     in_force = policy or await policy_in_force(session, item)
     facts = CaseFacts(
         reason=reason,
@@ -208,6 +275,12 @@ async def decision_for(
         seal_intact=seal_intact,
         last_parcel_delivered_on=parcel.last_parcel_delivered_on,
         handover_flags=handover_flags,
+        quantity=quantity or item.quantity,
+        order_items_value=parcel.order_items_value,
+        order_delivery=parcel.order_delivery,
+        holiday_region=parcel.holiday_region,
+        order_in_transit=parcel.order_in_transit,
+        digital_waiver=item.digital_waiver,
     )
     return decide(facts, in_force.policy, await shop_policy(session)), in_force
 

@@ -13,15 +13,18 @@ from flows import law
 from flows.facts import (
     FIX_DESCRIPTION,
     HANDOVER_REASONS,
+    REMEDIES,
     CaseFacts,
     Deadlines,
     Decision,
     Party,
     Payer,
+    Remedy,
     ShopPolicy,
     SupplierPolicy,
     side_of,
 )
+from flows.refund import Refund, refund_for
 from flows.rules import Rule, Situation, rule_for
 
 __all__ = ["decide"]
@@ -33,6 +36,7 @@ class _Trip:
     to: Party | None = None
     address: str | None = None
     label: Party | None = None
+    terms: str | None = None  # the shop's terms that put its cost on the customer
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,21 +72,54 @@ def decide(facts: CaseFacts, supplier: SupplierPolicy, shop: ShopPolicy) -> Deci
         policy_version=supplier.version,
         supplier_code=supplier.code,
         flags=(FIX_DESCRIPTION,) if facts.reason == "not_as_described" else (),
+        refund=_refund(facts) if "refund" in rule.options else None,
+        return_costs_terms=trip.terms,
+        awaiting_last_parcel=rule.window == "withdrawal" and _awaiting_last_parcel(facts),
+        remedies=_remedies(rule, shop),
     )
+
+
+def _refund(facts: CaseFacts) -> Refund:
+    """Everything paid for the items returned, their share of the delivery included (L221-24;
+    L217-14 and L217-16 on the conformity side: the price paid)."""
+    return refund_for(
+        facts.price,
+        facts.quantity,
+        order_items_value=facts.order_items_value,
+        order_delivery=facts.order_delivery,
+    )
+
+
+def _remedies(rule: Rule, shop: ShopPolicy) -> tuple[Remedy, ...]:
+    """Repair (L217-9) and price reduction (L217-14), offered under the guarantee when the shop allows."""
+    if rule.window != "conformity":
+        return ()
+    allowed = {"repair": shop.allows_repair, "price_reduction": shop.allows_price_reduction}
+    return tuple(remedy for remedy in REMEDIES if allowed[remedy])
+
+
+def _awaiting_last_parcel(facts: CaseFacts) -> bool:
+    return facts.delivered_on is not None and facts.order_in_transit
 
 
 def _calendar(facts: CaseFacts, shop: ShopPolicy) -> _Calendar:
     if facts.delivered_on is None:
         return _Calendar(None, None, None, None)
+    conformity = law.conformity_until(facts.delivered_on)
+    if facts.order_in_transit:
+        # L221-18: the period runs from the last item's reception, and one is still on its way.
+        return _Calendar(None, None, None, conformity)
     # L221-18: withdrawing from a whole order delivered in several parcels runs from the last one.
     received = max(facts.delivered_on, facts.last_parcel_delivered_on or facts.delivered_on)
-    legal = law.withdrawal_last_day(received, informed=shop.customer_informed_of_withdrawal)
+    legal = law.withdrawal_last_day(
+        received, informed=shop.customer_informed_of_withdrawal, region=facts.holiday_region
+    )
     shop_last = received + timedelta(days=shop.window_days)
     return _Calendar(
         withdrawal_last_day=legal,
         shop_last_day=shop_last,
         customer_side_last_day=max(legal, shop_last),
-        conformity_until=law.conformity_until(facts.delivered_on),
+        conformity_until=conformity,
     )
 
 
@@ -95,11 +132,16 @@ def _situation(
         category=facts.category,
         seal_intact=facts.seal_intact,
         delivery_known=facts.delivered_on is not None,
-        within_withdrawal=_on_or_before(facts.today, calendar.customer_side_last_day),
+        # A withdrawal's declaration begun in time stays in time when confirmed after midnight.
+        within_withdrawal=_on_or_before(
+            facts.withdrawal_started_on or facts.today, calendar.customer_side_last_day
+        ),
         within_conformity=_on_or_before(facts.today, calendar.conformity_until),
         cheap=facts.price <= shop.keep_item_max_value,
         impractical=not supplier.returns_practical,
         replacement=supplier.replacement_available,
+        # L221-28, 13°: the supply has begun (delivered), with the consent and acknowledgement.
+        digital_waiver=facts.digital_waiver and facts.delivered_on is not None,
     )
 
 
@@ -112,8 +154,8 @@ def _trip(rule: Rule, situation: Situation, supplier: SupplierPolicy, shop: Shop
     stays = (situation.cheap and "cheap" in rule.item_stays_when) or (
         situation.impractical and "impractical" in rule.item_stays_when
     )
-    if rule.trip == "none" or stays:
-        return _Trip()
+    if rule.trip == "none" or stays or situation.category == "digital":
+        return _Trip()  # digital content has nothing to send back
     if rule.trip == "shop":
         label: Party = "supplier" if supplier.provides_return_label else "shop"
         return _Trip(paid_by="shop", to="supplier", address=supplier.return_address, label=label)
@@ -121,15 +163,18 @@ def _trip(rule: Rule, situation: Situation, supplier: SupplierPolicy, shop: Shop
 
 
 def _customer_side_trip(supplier: SupplierPolicy, shop: ShopPolicy) -> _Trip:
-    """Customer-side return (L221-23): to the item's return address when it is taken, else the shop's."""
+    """Customer-side return (L221-23): to the item's return address when it is taken, else the shop's.
+    The customer pays it only when the shop's terms say so and nobody on the shop's side pays."""
     to_supplier = supplier.accepts_customer_side_returns and supplier.returns_practical
-    shop_pays = shop.shop_pays_customer_side_return or (
-        to_supplier and supplier.customer_side_return_paid_by == "shop"
+    shop_pays = (
+        not shop.return_costs_terms
+        or shop.shop_pays_customer_side_return
+        or (to_supplier and supplier.customer_side_return_paid_by == "shop")
     )
     to: Party = "supplier" if to_supplier else "shop"
     address = supplier.return_address if to_supplier else shop.fallback_return_address
     if not shop_pays:
-        return _Trip(paid_by="customer", to=to, address=address)
+        return _Trip(paid_by="customer", to=to, address=address, terms=shop.return_costs_terms)
     label: Party = "supplier" if to_supplier and supplier.provides_return_label else "shop"
     return _Trip(paid_by="shop", to=to, address=address, label=label)
 
@@ -162,6 +207,8 @@ def _handover_reasons(rule: Rule, facts: CaseFacts, shop: ShopPolicy) -> tuple[s
     reasons = set(facts.handover_flags)
     if rule.handover_reason is not None:
         reasons.add(rule.handover_reason)
+    if facts.remedy_requested is not None and rule.window == "conformity":
+        reasons.add(f"asked_{facts.remedy_requested}")  # a person arranges it (L217-9, L217-14)
     if not facts.tracking_known:
         reasons.add("unknown_tracking")
     if facts.price > shop.escalate_above_value:

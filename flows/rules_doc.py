@@ -13,6 +13,7 @@ from typing import Final
 
 from flows import law
 from flows.facts import HANDOVER_REASONS, Option
+from flows.refund import refund_for
 from flows.rules import RULES, Rule
 
 DOC_PATH: Final = Path(__file__).resolve().parent.parent / "docs" / "regles.md"
@@ -26,7 +27,12 @@ _HANDOVER_LABELS: Final[dict[str, str]] = {
     "not_received": "colis non reçu",
     "unknown_tracking": "numéro de suivi inconnu",
     "delivery_date_unknown": "date de réception inconnue",
-    "conformity_over": "garantie légale de conformité échue",
+    "conformity_over": (
+        "garantie légale de conformité échue ; la fiche rappelle la garantie des vices cachés "
+        "(Code civil, 1641 ; 2 ans à compter de la découverte du vice, 1648)"
+    ),
+    "asked_repair": "le client demande une réparation (L217-9)",
+    "asked_price_reduction": "le client demande une réduction du prix (L217-14)",
     "above_escalation_threshold": "prix au-dessus du seuil d'escalade",
     "three_misses": "trois échecs à la même étape",
     "ownership_locked": "trop de codes postaux ou d'e-mails erronés pour ce colis ou ce client",
@@ -80,21 +86,76 @@ def _calendar() -> list[str]:
         "",
         f"- Rétractation : {law.WITHDRAWAL_DAYS} jours après le jour de réception (non compté), "
         "depuis le dernier colis quand toute la commande est concernée (L221-18).",
+        "- Commande livrée en plusieurs colis dont un est encore en route (sans date de "
+        "livraison) : le délai n'a pas encore commencé (L221-18, dernier bien reçu). Le bot le "
+        "dit au client et propose les options, sans jamais parler de délai dépassé ; la garantie "
+        "de conformité court, elle, depuis la livraison de l'article.",
         "- Un dernier jour tombant un samedi, un dimanche ou un jour férié français est reporté "
         "au jour ouvrable suivant (L221-19).",
+        "- Jours fériés régionaux, d'après le code postal de livraison, en plus des jours fériés "
+        "nationaux : ils ne peuvent qu'allonger le délai, jamais le raccourcir (L221-19). Codes "
+        f"postaux concernés : {_regions()}. Les autres codes postaux : jours fériés nationaux.",
         f"- Client non informé de son droit : délai prolongé de "
         f"{law.UNINFORMED_EXTENSION_MONTHS} mois (L221-20).",
         "- Délai de la boutique : délai le plus court des politiques de retour, moins la marge, "
         f"jamais moins de {law.WITHDRAWAL_DAYS} jours ; le client a le plus tardif des deux.",
-        f"- Renvoi de l'article après la rétractation : {law.RETURN_SHIPPING_DAYS} jours (L221-23).",
+        f"- Renvoi de l'article après la rétractation : {law.RETURN_SHIPPING_DAYS} jours (L221-23). "
+        "Le bot dit « délai de rétractation, jusqu'au … » quand la date est celle du délai "
+        "légal (sinon « notre délai de retour »), puis que le client aura ensuite "
+        f"{law.RETURN_SHIPPING_DAYS} jours pour renvoyer l'article.",
         f"- Remboursement : au plus tard {law.REFUND_DAYS} jours après la rétractation (L221-24).",
         f"- Garantie légale de conformité : {law.CONFORMITY_MONTHS} mois après la livraison "
         "(L217-3).",
         f"- Présomption d'antériorité du défaut : {law.PRESUMPTION_MONTHS} mois, "
         f"{law.SECOND_HAND_PRESUMPTION_MONTHS} pour un article d'occasion (L217-7).",
         f"- Réparation ou remplacement : sous {law.CONFORMITY_FIX_DAYS} jours, sans frais "
-        "(L217-10, L217-11).",
+        "(L217-10, L217-11). Le client peut demander la réparation (L217-9) ou une réduction du "
+        "prix (L217-14) : le bot les propose quand la boutique le permet (`allows_repair`, "
+        "`allows_price_reduction` dans `[shop]`) ; sinon, ou quand le client choisit l'une "
+        "d'elles, un conseiller prend le relais, avec la demande sur la fiche du dossier.",
+        "- Au-delà de 2 ans : la garantie des vices cachés reste possible, à faire valoir dans "
+        "les 2 ans de la découverte du vice (Code civil, 1641 et 1648) ; la fiche le rappelle "
+        "au conseiller.",
+        "",
+        "## Exceptions au droit de rétractation (L221-28)",
+        "",
+        "- Article personnalisé ou fait sur mesure (3°), denrée périssable (4°) : pas de "
+        "rétractation (catégories `custom_made`, `perishable`).",
+        "- Article d'hygiène scellé (5°, catégorie `hygiene`) et enregistrement audio ou vidéo ou "
+        "logiciel scellé (9°, catégorie `sealed_media`) : le bot demande si le scellé est intact ; "
+        "ouvert après la livraison, pas de rétractation ; intact, la rétractation s'applique.",
+        "- Contenu numérique (13°, catégorie `digital`) : pas de rétractation seulement si la "
+        "fourniture a commencé avec l'accord préalable exprès du client et sa reconnaissance de "
+        "perdre son droit (réglage `digital_waiver = true` du produit, quand la commande les "
+        "recueille) ; sinon la rétractation s'applique, et rien n'est à renvoyer.",
     ]
+
+
+_REGION_NAMES: Final = {
+    "57": "Moselle",
+    "6AE": "Alsace",
+    "971": "Guadeloupe",
+    "BL": "Saint-Barthélemy",
+    "MF": "Saint-Martin",
+    "972": "Martinique",
+    "973": "Guyane",
+    "974": "La Réunion",
+    "PM": "Saint-Pierre-et-Miquelon",
+    "976": "Mayotte",
+    "WF": "Wallis-et-Futuna",
+    "PF": "Polynésie française",
+    "NC": "Nouvelle-Calédonie",
+}
+
+
+def _regions() -> str:
+    """Each region with the postcodes that bring its holidays, from `flows.law.HOLIDAY_REGIONS`."""
+    by_region: dict[str, list[str]] = {}
+    for prefix, region in law.HOLIDAY_REGIONS.items():
+        by_region.setdefault(region, []).append(f"{prefix}…" if len(prefix) < 5 else prefix)
+    return " ; ".join(
+        f"{_REGION_NAMES[region]} : {', '.join(prefixes)}" for region, prefixes in by_region.items()
+    )
 
 
 def _after_the_choice() -> list[str]:
@@ -126,6 +187,50 @@ def _after_the_choice() -> list[str]:
         f"Rappel : la boutique est prévenue {law.REMINDER_DAYS_BEFORE} jours avant chacune de "
         "ces échéances. C'est une pratique de la boutique, pas une obligation légale.",
     ]
+
+
+def _money() -> list[str]:
+    whole = refund_for(
+        Decimal("34.90"), 1, order_items_value=Decimal("34.90"), order_delivery=Decimal("4.90")
+    )
+    part = refund_for(
+        Decimal("9.90"), 1, order_items_value=Decimal("19.80"), order_delivery=Decimal("3.90")
+    )
+    return [
+        "## Montant du remboursement, frais de retour, médiateur",
+        "",
+        "- Montant : tout ce qui a été payé pour les articles retournés, livraison comprise "
+        "(L221-24). Une rétractation rembourse le prix et les frais de livraison ; un "
+        "remboursement au titre de la garantie légale de conformité aussi, car il rend le prix "
+        "payé, livraison comprise (L217-14, L217-16). La livraison est celle que la commande a "
+        "payée (colonne Shipping de l'export Shopify) : la boutique ne distingue pas une "
+        "livraison plus chère que la livraison standard et la rembourse entièrement.",
+        "- Retour partiel (certains articles, ou une partie de la quantité d'un article) : la "
+        "part de la livraison remboursée est la livraison payée × valeur des articles retournés "
+        "÷ valeur de tous les articles de la commande, arrondie au centime (au demi-centime "
+        "supérieur). Toute la commande retournée : toute la livraison. Exemples : un article à "
+        f"{_euros(whole.items)} seul dans sa commande, livraison {_euros(whole.delivery)} → "
+        f"{_euros(whole.total)} ; un chargeur à {_euros(part.items)} sur deux, livraison "
+        f"{_euros(Decimal('3.90'))} → {_euros(part.items)} + {_euros(part.delivery)} = "
+        f"{_euros(part.total)}. Chaque dossier compte sa part : les parts de retours séparés d'une même "
+        "commande peuvent, additionnées, différer d'un centime de la livraison payée.",
+        "- Échange, ou garder l'article et en recevoir un autre : aucun montant remboursé.",
+        "- Moyen de paiement : chaque message qui annonce un remboursement dit qu'il est fait "
+        "sur le moyen de paiement utilisé pour la commande (L221-24).",
+        "- Frais de retour d'une rétractation : à la charge du client seulement quand les "
+        "conditions de la boutique le prévoient (réglage `return_costs_terms`, dont le texte est "
+        "cité au client dans les instructions de retour) et que ni la boutique "
+        "(`shop_pays_customer_side_return`) ni la politique de retour de l'article ne les "
+        "prennent en charge ; sinon la boutique les paie, étiquette prépayée (L221-23). Motif "
+        "côté boutique : toujours payés par la boutique (L217-11).",
+        "- Médiateur de la consommation : la boutique adhère à un médiateur (L612-1) ; son nom "
+        "et son site (réglages `mediator_name`, `mediator_website`, obligatoires à l'import) "
+        "figurent dans chaque refus et chaque demande déclinée (L616-1, R616-1).",
+    ]
+
+
+def _euros(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",") + " €"
 
 
 def _late_refund_rows() -> list[tuple[str, str]]:
@@ -169,6 +274,8 @@ def render_rules() -> str:
         *_calendar(),
         "",
         *_after_the_choice(),
+        "",
+        *_money(),
         "",
         "## Passage à un conseiller",
         "",

@@ -48,6 +48,8 @@ HANDOVER_WORDS = {
     "unknown_tracking": "numéro de suivi inconnu",
     "delivery_date_unknown": "date de livraison inconnue",
     "conformity_over": "garantie de 2 ans dépassée",
+    "asked_repair": "le client demande une réparation (L217-9)",
+    "asked_price_reduction": "le client demande une réduction du prix (L217-14)",
     "above_escalation_threshold": "article au-dessus du seuil de validation",
     "three_misses": "trois réponses non comprises",
     "ownership_locked": "trop d'essais de code postal ou d'e-mail (colis ou client verrouillé 24 h) : vérifiez l'identité",
@@ -115,6 +117,13 @@ def _decision_lines(decision: dict[str, Any] | None) -> list[str]:
     ]
     if decision.get("explanation"):
         lines.append(f"Pourquoi : {_e(decision['explanation'])}")
+    refund = decision.get("refund")
+    if refund:
+        items, delivery = Decimal(refund["items"]), Decimal(refund["delivery"])
+        lines.append(
+            f"Remboursement : {euros(items + delivery)} (articles {euros(items)}, "
+            f"livraison {euros(delivery)}), sur le moyen de paiement de la commande"
+        )
     if decision.get("window"):
         lines.append(
             f"Cadre : {'rétractation' if decision['window'] == 'withdrawal' else 'garantie légale de conformité'}"

@@ -10,7 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.storage.base import Base, BigId, utcnow
 
-CATEGORIES = ("standard", "hygiene", "perishable", "custom_made", "digital", "second_hand")
+CATEGORIES = (
+    "standard",
+    "hygiene",
+    "perishable",
+    "custom_made",
+    "digital",
+    "second_hand",
+    "sealed_media",
+)
 PAYERS = ("customer", "shop")
 SHOP_SETTINGS_ID = 1  # the shop's settings are one row
 
@@ -33,6 +41,16 @@ class ShopSettings(Base):
     # L221-20: when the customer was not told of the right of withdrawal, the period grows by 12 months.
     customer_informed_of_withdrawal: Mapped[bool] = mapped_column(default=True)
     opening_hours: Mapped[str] = mapped_column(Text, default="du lundi au vendredi, de 9 h à 18 h")
+    # L221-23: the wording of the shop's terms that put a customer-side return's cost on the
+    # customer; None: the shop pays it.
+    return_costs_terms: Mapped[str | None] = mapped_column(Text, default=None)
+    # L612-1, L616-1, R616-1: the consumer mediator, named in every refusal. Required at import;
+    # None only in a database imported before it was asked for.
+    mediator_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    mediator_website: Mapped[str | None] = mapped_column(String(300), default=None)
+    # L217-9, L217-14: the remedies the bot offers under the conformity guarantee (else an agent).
+    allows_repair: Mapped[bool] = mapped_column(default=False)
+    allows_price_reduction: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -92,7 +110,7 @@ class Product(Base):
     __table_args__ = (
         CheckConstraint(
             "category IN ('standard', 'hygiene', 'perishable', 'custom_made', 'digital',"
-            " 'second_hand')",
+            " 'second_hand', 'sealed_media')",
             name="category_known",
         ),
     )
@@ -101,4 +119,7 @@ class Product(Base):
     sku: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(500), default="")
     category: Mapped[str] = mapped_column(String(32), default="standard")
+    # Digital content (L221-28, 13°): the checkout obtains the customer's express consent to
+    # immediate supply and acknowledgement of losing the right of withdrawal.
+    digital_waiver: Mapped[bool] = mapped_column(default=False)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), default=None)

@@ -143,3 +143,24 @@ def test_buttons_mean_what_they_say() -> None:
     assert from_choice("withdraw").command == "withdraw"
     assert from_choice("seal:no").yes is False
     assert from_choice("nonsense").choice == "nonsense"
+
+
+@pytest.mark.parametrize(
+    ("text", "remedy"),
+    [
+        ("je préférerais une réparation", "repair"),
+        ("vous pouvez le réparer ?", "repair"),
+        ("je voudrais plutôt une réduction", "price_reduction"),
+        ("un petit geste commercial ?", "price_reduction"),
+        ("une remise sur le prix", "price_reduction"),
+        ("le livreur l'a remis au voisin", None),
+        ("je veux un remboursement", None),
+    ],
+)
+def test_a_remedy_asked_for(text: str, remedy: str | None) -> None:
+    assert understand(text).remedy == remedy
+
+
+def test_a_remedy_button() -> None:
+    assert from_choice("remedy:repair").remedy == "repair"
+    assert from_choice("remedy:price_reduction").remedy == "price_reduction"

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.importers import run_import
+from bot.shop_facts import shop_policy
 from bot.storage.models import AuditEntry, Product, ShopSettings, Supplier, SupplierPolicyVersion
 from tests.helpers import example
 
@@ -116,3 +117,104 @@ async def test_shop_section_errors_name_the_field(sessions: Sessions) -> None:
     report = await run_import(sessions, "suppliers", broken.encode(), strict=True)
     assert not report.committed
     assert "keep_item_max_value" in report.rejected[0].reason
+
+
+async def test_sealed_media_and_the_digital_waiver_are_imported(sessions: Sessions) -> None:
+    products = """
+[[products]]
+sku = "MF-CAP-RIV"
+category = "sealed_media"
+
+[[products]]
+sku = "EBOOK-LUMIERE"
+category = "digital"
+digital_waiver = true
+
+[[products]]
+sku = "LUM-LAMP-01"
+category = "standard"
+digital_waiver = true
+"""
+    report = await run_import(sessions, "suppliers", (TOML + products).encode())
+
+    assert [error.reason for error in report.rejected] == [
+        "produit n° 5 : digital_waiver ne vaut que pour un contenu numérique (category = « digital »)"
+    ]
+    async with sessions() as session:
+        rows = (
+            await session.execute(select(Product.sku, Product.category, Product.digital_waiver))
+        ).all()
+    assert set(rows) == {
+        ("LUM-BRUSH-SET", "hygiene", False),
+        ("MF-TSHIRT-PERSO", "custom_made", False),
+        ("MF-CAP-RIV", "sealed_media", False),
+        ("EBOOK-LUMIERE", "digital", True),
+    }
+
+
+async def test_the_shop_s_mediator_and_terms_on_return_costs_are_imported(
+    sessions: Sessions,
+) -> None:
+    await run_import(sessions, "suppliers", TOML.encode())
+    async with sessions() as session:
+        shop = await session.get_one(ShopSettings, 1)
+        assert (shop.mediator_name, shop.mediator_website) == ("CM2C", "https://www.cm2c.net")
+        assert shop.return_costs_terms is not None
+        assert shop.return_costs_terms.startswith("Les frais de renvoi d'un article")
+
+
+async def test_without_terms_on_return_costs_none_is_stored(sessions: Sessions) -> None:
+    without = "\n".join(
+        line for line in TOML.splitlines() if not line.startswith("return_costs_terms")
+    )
+    report = await run_import(sessions, "suppliers", without.encode(), strict=True)
+    assert report.committed
+    async with sessions() as session:
+        assert (await session.get_one(ShopSettings, 1)).return_costs_terms is None
+
+
+async def test_a_shop_without_its_mediator_imports_nothing_and_says_which_key(
+    sessions: Sessions,
+) -> None:
+    for key in ("mediator_name", "mediator_website"):
+        without = "\n".join(line for line in TOML.splitlines() if not line.startswith(key))
+
+        report = await run_import(sessions, "suppliers", without.encode())
+
+        assert not report.committed
+        assert report.file_error is not None
+        assert f"{key} manquant" in report.file_error
+        assert "médiateur de la consommation" in report.file_error
+        assert "L612-1" in report.file_error
+    async with sessions() as session:
+        assert await session.get(ShopSettings, 1) is None
+        assert await session.scalar(select(func.count()).select_from(Supplier)) == 0
+
+
+async def test_a_mediator_s_website_must_be_an_address(sessions: Sessions) -> None:
+    broken = TOML.replace('mediator_website = "https://www.cm2c.net"', 'mediator_website = "CM2C"')
+
+    report = await run_import(sessions, "suppliers", broken.encode())
+
+    assert report.file_error is not None and "mediator_website" in report.file_error
+    async with sessions() as session:
+        assert await session.get(ShopSettings, 1) is None
+
+
+async def test_the_shop_s_remedies_are_read_from_shop_and_default_to_an_agent(
+    sessions: Sessions,
+) -> None:
+    await run_import(sessions, "suppliers", TOML.encode())
+    async with sessions() as session:
+        before = await shop_policy(session)
+    allowing = TOML.replace(
+        "[shop]\n", "[shop]\nallows_repair = true\nallows_price_reduction = true\n"
+    )
+
+    report = await run_import(sessions, "suppliers", allowing.encode())
+
+    assert report.updated == 1
+    async with sessions() as session:
+        after = await shop_policy(session)
+    assert (before.allows_repair, before.allows_price_reduction) == (False, False)
+    assert (after.allows_repair, after.allows_price_reduction) == (True, True)
