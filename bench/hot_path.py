@@ -36,7 +36,7 @@ from bot.channels.workers import plain_dsn  # noqa: E402
 from bot.cli.run import configure_logging  # noqa: E402
 from bot.config import async_database_url, load_settings  # noqa: E402
 from bot.storage.database import open_database  # noqa: E402
-from bot.storage.models import InboxUpdate  # noqa: E402
+from bot.storage.models import InboxUpdate, OutboxMessage  # noqa: E402
 from bot.telegram.app import Tuning, serve  # noqa: E402
 from tests.bot.telegram.fake_bot_api import FakeBotApi, eventually  # noqa: E402
 
@@ -91,13 +91,17 @@ async def _measure(
                 profiler.disable()
             seconds, cpu = time.monotonic() - start, time.thread_time() - cpu
             count = _statements - count - looks - 1  # the measure's own looks
+            async with sessions() as session:
+                rows = await session.scalar(select(func.count()).select_from(OutboxMessage))
+            sent = sum(len(api.sent(chat)) for chat in api.chats())
         stop.set()
         await bot
     if profiler and profile:
         profiler.dump_stats(profile)
     print(
         f"  {total} updates in {seconds:.1f} s ({total / seconds:.0f}/s wall, noisy);"
-        f" bot thread {cpu * 1000 / total:.2f} CPU ms/update; {count / total:.2f} statements/update"
+        f" bot thread {cpu * 1000 / total:.2f} CPU ms/update; {count / total:.2f} statements/update;"
+        f" {rows} replies written, {sent} messages sent meanwhile"
     )
     if verbose:
         for statement, times in _kinds.most_common(15):
