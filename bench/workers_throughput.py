@@ -3,7 +3,8 @@
 In one run, through the loopback Bot API server of the tests (as `telegram_throughput.py`):
 the bare python-telegram-bot echo bot, returnbot alone on SQLite, and returnbot on PostgreSQL with
 1, 2 and 3 processes (`returnbot run` started N times on one database, as systemd would). For each:
-updates/s on the same backlog at Telegram's 30 messages/s (an update counts once its state and
+updates/s on the same backlog at Telegram's 30 messages/s, with the CPU ms per update of the bots'
+processes and of PostgreSQL's, and the SQL statements per update (`bench/probe.py`) (an update counts once its state and
 replies are committed; the echo bot's once its echo is sent), then p50/p99 from an update's arrival to its first reply at a steady
 rate (overall pacing lifted to 1000/s, as in `telegram_throughput.py`).
 
