@@ -233,6 +233,7 @@ class ConversationEngine:
             reference=reference,
             case_id=case.id if case else None,
             inbox_id=inbox_id,
+            shop_name=looked.shop_name,
         )
         await session.flush()
         return Outcome(

@@ -20,7 +20,7 @@ from messages import (
     render,
     template_names,
 )
-from tests.conversation_helpers import sample_replies
+from tests.conversation_helpers import SHOP_NAME, sample_replies
 
 SAMPLES = sample_replies()
 
@@ -42,7 +42,9 @@ def test_every_step_has_a_reask_with_an_example() -> None:
 
 @pytest.mark.parametrize("reply", SAMPLES, ids=lambda reply: reply.template)
 def test_every_message_renders_and_fits_in_one_telegram_message(reply: object) -> None:
-    text = render(reply.template, {"reference": "R-2026-000123", **reply.values})  # type: ignore[attr-defined]
+    text = render(
+        reply.template, {"reference": "R-2026-000123", "shop_name": SHOP_NAME, **reply.values}
+    )  # type: ignore[attr-defined]
 
     assert 0 < len(text) < TELEGRAM_LIMIT
     assert "None" not in text
@@ -71,4 +73,4 @@ def test_every_button_label_exists_and_items_show_their_price() -> None:
 
 def _keep_values(**values: object) -> dict[str, object]:
     sample = next(r for r in SAMPLES if r.template == "instructions_keep_and_replace")
-    return {"reference": "R-2026-000123", **sample.values, **values}
+    return {"reference": "R-2026-000123", "shop_name": SHOP_NAME, **sample.values, **values}
