@@ -4,7 +4,7 @@ from bot.storage.agents import AgentTopic
 from bot.storage.base import Base
 from bot.storage.cases import Conversation, Customer, OwnershipMiss, Photo, ReturnCase
 from bot.storage.jobs import ScheduledJob
-from bot.storage.messaging import AuditEntry, InboxUpdate, OutboxMessage
+from bot.storage.messaging import AuditEntry, InboxUpdate, OutboxMessage, TranscriptEntry
 from bot.storage.orders import Order, OrderLine, Shipment, shipment_lines
 from bot.storage.shop import (
     CATEGORIES,
@@ -36,5 +36,6 @@ __all__ = [
     "ShopSettings",
     "Supplier",
     "SupplierPolicyVersion",
+    "TranscriptEntry",
     "shipment_lines",
 ]
