@@ -73,3 +73,16 @@ async def test_the_topic_gets_the_conversation_so_far_and_the_message_that_asked
     assert "3e fois" not in said  # the escalating message is the relay after the photos
     assert len(rows[2].payload["photos"]) == 2
     assert rows[3].payload["text"] == "je veux parler à quelqu'un, c'est la 3e fois"
+
+
+async def test_the_card_gives_the_refund_with_the_delivery(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    desk = await handed_over(sessions)
+
+    card = (await desk.rows(AGENTS_CHANNEL))[0].payload["text"]
+
+    assert (
+        "Remboursement : 39,80\u00a0€ (articles 34,90\u00a0€, livraison 4,90\u00a0€), "
+        "sur le moyen de paiement de la commande"
+    ) in card

@@ -2,7 +2,7 @@
 sent, what the bot answered), shown in an escalated case's topic
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-03 09:46:26.309348
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from bot.storage.base import UtcDateTime
 
 revision: str = "0010"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
