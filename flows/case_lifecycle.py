@@ -319,7 +319,11 @@ class _Lifecycle:
 
     def alert_shop(self) -> None:
         kind, due = self.data["kind"], self.data["due"]
-        late = law.late_refund_surcharge(due, self.today, self.file.amount or Decimal(0))
+        file = self.file
+        items = None if file.price is None else file.price * file.quantity
+        late = law.late_refund_surcharge(
+            due, self.today, file.amount or Decimal(0), product_price=items
+        )
         if kind == "refund" and late is not None:
             self.emit(
                 Overdue(

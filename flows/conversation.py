@@ -261,6 +261,7 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "agent", "source": "handover", "dest": None, "after": "welcome_back"},
     {"trigger": "cancel", "source": ["done", *FOLLOWING], "dest": "cancelled", "conditions": "case_cancellable"},
     {"trigger": "cancel", "source": ["done", *FOLLOWING], "dest": None, "after": "say_too_late_to_cancel"},
+    {"trigger": "cancel", "source": "confirm_withdrawal", "dest": "cancelled", "before": "note_declaration_cancelled"},
     {"trigger": "cancel", "source": "*", "dest": "cancelled"},
     {"trigger": "help", "source": "*", "dest": None, "after": "explain"},
     {"trigger": "status", "source": "*", "dest": None, "after": "say_status"},

@@ -407,6 +407,10 @@ class Journey:
         self.facts.withdrawal_started_at = self.facts.withdrawal_started_on = None
         self.facts.withdrawal_email = None
 
+    def note_declaration_cancelled(self) -> None:
+        """/annuler at the declaration: kept as not sent, like going back to the options."""
+        self._record_withdrawal("cancelled")
+
     def withdrawal_email(self) -> str | None:
         """Where the acknowledgement goes: the address the customer gave, else the order's."""
         contact = self.world.contact

@@ -97,7 +97,7 @@ class WithdrawalAcknowledged:
 
 @dataclass(frozen=True, slots=True)
 class WithdrawalRecorded:
-    """A withdrawal declaration sent (`outcome` "sent") or not ("went_back", "late", "exempt"),
+    """A withdrawal declaration sent (`outcome` "sent") or not ("went_back", "cancelled", "late", "exempt"),
     with what it declared and the reply that answered it: the shell keeps it for good."""
 
     outcome: str

@@ -228,11 +228,15 @@ class LateRefund:
     article: str = "L242-4"
 
 
-def late_refund_surcharge(due: date, paid_or_today: date, price: Decimal) -> LateRefund | None:
+def late_refund_surcharge(
+    due: date, paid_or_today: date, price: Decimal, *, product_price: Decimal | None = None
+) -> LateRefund | None:
     """The increase on a late refund on a given day, None when it is not late (L242-4).
 
     `due` is a withdrawal refund's due date, deferral included (`withdrawal_refund_due`): the
-    article counts from the periods of L221-24. It increases the sums due; `price` stands for them.
+    article counts from the periods of L221-24. It increases the sums due (`price`: the items
+    and their delivery), and rises « jusqu'au prix du produit »: `product_price`, the items
+    alone, caps it (the sums due when not given).
     """
     days_late = (paid_or_today - due).days
     if days_late <= 0:
@@ -240,7 +244,8 @@ def late_refund_surcharge(due: date, paid_or_today: date, price: Decimal) -> Lat
     percent, last_day = _late_refund_tier(days_late)
     amount = None
     if percent is not None:
-        amount = min(price, (price * percent / 100).quantize(_CENT, rounding=ROUND_HALF_UP))
+        cap = price if product_price is None else min(price, product_price)
+        amount = min(cap, (price * percent / 100).quantize(_CENT, rounding=ROUND_HALF_UP))
     return LateRefund(
         days_late=days_late,
         legal_interest=percent is None or last_day is None,

@@ -229,6 +229,34 @@ def _money() -> list[str]:
     ]
 
 
+def _withdrawal_function() -> list[str]:
+    return [
+        "## La fonction de rétractation (L221-21, D221-5)",
+        "",
+        "Depuis le 19 juin 2026, un contrat conclu en ligne se rétracte aussi en ligne, par une "
+        "fonction « renoncer au contrat ici » (L221-21 modifié par l'ordonnance n° 2026-2, "
+        "D221-5 modifié par le décret n° 2026-3). Ici : la commande `/retractation` ou le bouton "
+        "« Renoncer au contrat ici », et le remboursement choisi aux options dans le délai de "
+        "rétractation.",
+        "",
+        "- C'est un droit : jamais de passage à un conseiller pour le prix de l'article ni pour "
+        "l'état de la conversation ; pendant qu'un conseiller suit le dossier, `/retractation` "
+        "reste servie par le bot et le conseiller en est prévenu.",
+        "- Le moment qui compte est celui où le client commence sa déclaration : commencée le "
+        "dernier jour du délai et confirmée après minuit, elle est dans le délai.",
+        "- La déclaration indique le nom du client, la commande, l'article et l'adresse e-mail "
+        "où part l'accusé de réception (celle de la commande, ou une autre que le client écrit) ; "
+        "elle est confirmée par un bouton à part, « Confirmer la rétractation ».",
+        "- L'accusé de réception reprend la déclaration (nom, commande, article, la rétractation) "
+        "avec la date et l'heure de son envoi ; il est envoyé dans la conversation et, quand les "
+        "e-mails sont configurés (SMTP), par e-mail : un support durable, car un bot peut modifier "
+        "ses messages.",
+        "- Chaque déclaration est gardée telle quelle (table `withdrawal_records`, que la base "
+        "refuse de modifier ou d'effacer) : envoyée, ou non envoyée (retour aux options, "
+        "`/annuler`) ou déclinée (hors délai, article exclu).",
+    ]
+
+
 def _euros(value: Decimal) -> str:
     return f"{value:.2f}".replace(".", ",") + " €"
 
@@ -276,6 +304,8 @@ def render_rules() -> str:
         *_after_the_choice(),
         "",
         *_money(),
+        "",
+        *_withdrawal_function(),
         "",
         "## Passage à un conseiller",
         "",

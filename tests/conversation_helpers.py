@@ -24,6 +24,7 @@ from flows.understanding import Heard, from_choice, understand
 from tests.flows.example_shop import DEMO_DATA, load_example_shop
 
 SHOP = load_example_shop()
+SHOP_NAME = "Maison Lumière"  # the example shop's [shop] name: the addressee customers read
 OPENING_HOURS = "du lundi au vendredi, de 9 h à 18 h"
 
 

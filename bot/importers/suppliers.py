@@ -23,6 +23,7 @@ from bot.storage.models import (
     SupplierPolicyVersion,
 )
 from bot.storage.policies import latest_policy
+from bot.supplier_names import address_warnings
 
 POLICY_FIELDS = (
     "window_days",
@@ -71,14 +72,14 @@ async def import_suppliers(
     if "shop" in document:
         _require_mediator(document["shop"])
         await _import_shop(session, document["shop"], lines.get("shop", [1])[0], report, actor)
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # code -> return address
     for index, entry in enumerate(_array(document, "suppliers", report, lines)):
         line = _nth(lines, "suppliers", index)
         try:
             supplier = _supplier_values(entry)
             if supplier["code"] in seen:
                 raise _Invalid(f"code « {supplier['code']} » en double dans le fichier")
-            seen.add(supplier["code"])
+            seen[supplier["code"]] = supplier["return_address"]
         except _Invalid as error:
             report.reject(line, f"fournisseur n° {index + 1} : {error}")
             continue
@@ -91,6 +92,8 @@ async def import_suppliers(
             report.reject(line, f"produit n° {index + 1} : {error}")
             continue
         await _upsert_product(session, product, report)
+    for code, address in seen.items():  # once every supplier of the file is known by its name
+        report.warnings += await address_warnings(session, code, address)
     return report
 
 

@@ -140,7 +140,7 @@ class OwnershipMiss(Base):
 
 
 class WithdrawalRecord(Base):
-    """One withdrawal declaration (L221-21), sent (`outcome` "sent") or declined ("went_back",
+    """One withdrawal declaration (L221-21), sent (`outcome` "sent") or declined ("went_back", "cancelled",
     "late", "exempt"), with what it declared and the text the customer was sent: kept as it was.
 
     The code only ever inserts it (the same declaration written again is ignored:

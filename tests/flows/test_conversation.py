@@ -12,7 +12,7 @@ from flows.conversation import MACHINE, STATES, TRANSITIONS, respond
 from flows.conversation_world import Facts, Standing, World
 from flows.understanding import Heard
 from messages import render
-from tests.conversation_helpers import SHOP, PureChat, example_parcel
+from tests.conversation_helpers import SHOP, SHOP_NAME, PureChat, example_parcel
 
 NOV_5 = date(2026, 11, 5)
 
@@ -302,7 +302,10 @@ PAYMENT = "sur le moyen de paiement utilisé pour la commande"
 def _rendered(chat: PureChat) -> str:
     return html.unescape(
         "\n".join(
-            render(reply.template, {"reference": "R-2026-000001", **reply.values})
+            render(
+                reply.template,
+                {"reference": "R-2026-000001", "shop_name": SHOP_NAME, **reply.values},
+            )
             for reply in chat.said
         )
     )

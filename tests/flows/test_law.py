@@ -365,3 +365,22 @@ def test_a_region_only_ever_lengthens_the_period(received: date, region: str) ->
     assert withdrawal_last_day(received, informed=False, region=region) >= withdrawal_last_day(
         received, informed=False
     )
+
+
+def test_a_late_refund_s_increase_counts_the_delivery_but_stops_at_the_product_s_price() -> None:
+    # 39,80 € due (34,90 € + 4,90 € of delivery): 10 % of it, then up to the lamp's price only.
+    ten = late_refund_surcharge(
+        REFUND_DUE,
+        REFUND_DUE + timedelta(days=25),
+        Decimal("39.80"),
+        product_price=Decimal("34.90"),
+    )
+    capped = late_refund_surcharge(
+        REFUND_DUE,
+        REFUND_DUE + timedelta(days=800),
+        Decimal("39.80"),
+        product_price=Decimal("34.90"),
+    )
+
+    assert ten is not None and ten.amount == Decimal("3.98")
+    assert capped is not None and capped.amount == Decimal("34.90")

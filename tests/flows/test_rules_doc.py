@@ -67,3 +67,14 @@ def test_the_second_pass_of_the_law_is_in_the_document_with_its_articles() -> No
     assert "Code civil, 1641 et 1648" in text
     # Point 9: the words of the offer and the 14 days to send back.
     assert "« délai de rétractation, jusqu'au … »" in text and "(L221-23)" in text
+
+
+def test_the_withdrawal_function_is_in_the_document_with_its_articles() -> None:
+    section = render_rules().split("## La fonction de rétractation (L221-21, D221-5)")[1]
+    section = section.split("\n## ")[0]
+
+    assert "ordonnance n° 2026-2" in section and "décret n° 2026-3" in section
+    assert "jamais de passage à un conseiller" in section
+    assert "commencée le dernier jour du délai et confirmée après minuit" in section
+    assert "« Confirmer la rétractation »" in section
+    assert "support durable" in section and "`withdrawal_records`" in section

@@ -226,6 +226,18 @@ def test_going_back_to_the_options_is_recorded_and_a_new_declaration_starts_agai
     assert chat.facts.withdrawal_started_at == _paris(date(2026, 10, 20), 18, 0).isoformat()
 
 
+def test_cancelling_at_the_declaration_is_recorded_as_not_sent() -> None:
+    chat = PureChat(date(2026, 10, 20))
+    _declared(chat)
+
+    chat.say("/annuler")
+
+    assert chat.state == "cancelled"
+    [record] = _recorded(chat)
+    assert record.outcome == "cancelled"
+    assert (record.name, record.order) == ("Camille Martin", "#1000")
+
+
 LAMP_NAME = "LUM-LAMP-01"  # the example parcels name an item by its SKU
 
 

@@ -152,6 +152,54 @@ digital_waiver = true
     }
 
 
+NORDLICHT = '''
+[[suppliers]]
+code = "nordlicht"
+vendor = "Nordlicht"
+name = "Nordlicht Retouren GmbH"
+window_days = 30
+accepts_customer_side_returns = true
+customer_side_return_paid_by = "customer"
+provides_return_label = false
+replacement_available = true
+returns_practical = true
+return_address = """Nordlicht Retouren
+Hafenstraße 12
+20457 Hamburg
+Allemagne"""
+'''
+
+
+async def test_a_return_address_naming_its_supplier_is_reported_with_what_customers_read(
+    sessions: Sessions,
+) -> None:
+    report = await run_import(sessions, "suppliers", (TOML + NORDLICHT).encode())
+
+    assert report.ok and report.created == 7
+    [warning] = [line for line in report.lines() if "nordlicht" in line.lower()]
+    assert "L'adresse de retour de nordlicht contient le nom du fournisseur" in warning
+    assert "« Nordlicht »" in warning
+    assert "les clients liront à la place « Maison Lumière — Service retours »" in warning
+
+
+async def test_a_supplier_name_left_in_a_street_line_is_reported_as_read_by_customers(
+    sessions: Sessions,
+) -> None:
+    street = NORDLICHT.replace("Hafenstraße 12", "Lager Lumina Home 4")
+
+    report = await run_import(sessions, "suppliers", (TOML + street).encode())
+
+    [warning] = [line for line in report.lines() if "nordlicht" in line.lower()]
+    assert "« Lumina Home Ltd »" in warning and "« Lager Lumina Home 4 »" in warning
+    assert "/politique nordlicht return_address" in warning
+
+
+async def test_the_example_shop_has_no_warning(sessions: Sessions) -> None:
+    report = await run_import(sessions, "suppliers", TOML.encode())
+
+    assert report.warnings == []
+
+
 async def test_the_shop_s_mediator_and_terms_on_return_costs_are_imported(
     sessions: Sessions,
 ) -> None:
