@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +27,16 @@ from bot.storage.models import (
     shipment_lines,
 )
 from flows.decision import decide
-from flows.facts import CaseFacts, Category, Decision, Reason, ShopPolicy, SupplierPolicy
+from flows.facts import (
+    CaseFacts,
+    Category,
+    Decision,
+    Mediator,
+    Reason,
+    ShopPolicy,
+    SupplierPolicy,
+)
+from flows.refund import Refund, refund_for
 from flows.tracking import normalise_tracking_number
 
 
@@ -60,6 +69,8 @@ class Parcel:
     delivered_on: date | None
     last_parcel_delivered_on: date | None
     items: tuple[ParcelItem, ...]
+    order_items_value: Decimal  # every line of the order, price × quantity
+    order_delivery: Decimal  # the delivery the order paid
     _shipping_zip: str
     _email: str
 
@@ -98,9 +109,16 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
             .order_by(OrderLine.position)
         )
     ).all()
-    last = await session.scalar(
-        select(func.max(Shipment.delivered_at)).where(Shipment.order_id == order.id)
-    )
+    last, items_value = (
+        await session.execute(
+            select(
+                select(func.max(Shipment.delivered_at))
+                .where(Shipment.order_id == order.id)
+                .scalar_subquery(),
+                _order_items_value(order.id),
+            )
+        )
+    ).one()
     items = tuple(
         ParcelItem(
             order_line_id=line.id,
@@ -122,8 +140,32 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
         delivered_on=shipment.delivered_at,
         last_parcel_delivered_on=last,
         items=items,
+        order_items_value=Decimal(items_value or 0),
+        order_delivery=order.shipping or Decimal(0),
         _shipping_zip=order.shipping_zip,
         _email=order.email,
+    )
+
+
+def _order_items_value(order_id: int) -> Any:
+    return (
+        select(func.sum(OrderLine.price * OrderLine.quantity))
+        .where(OrderLine.order_id == order_id)
+        .scalar_subquery()
+    )
+
+
+async def line_refund(session: AsyncSession, order_line_id: int, quantity: int | None) -> Refund:
+    """What refunding `quantity` of an order line gives back (all of it when None), its share of
+    the order's delivery included: the same figure as the decision's (`flows.refund`)."""
+    line = await session.get_one(OrderLine, order_line_id)
+    order = await session.get_one(Order, line.order_id)
+    items_value = await session.scalar(select(_order_items_value(order.id)))
+    return refund_for(
+        line.price,
+        quantity or line.quantity,
+        order_items_value=Decimal(items_value or 0),
+        order_delivery=order.shipping or Decimal(0),
     )
 
 
@@ -165,7 +207,16 @@ async def shop_policy(session: AsyncSession) -> ShopPolicy:
         fallback_return_address=shop.fallback_return_address,
         supplier_windows=windows,
         customer_informed_of_withdrawal=shop.customer_informed_of_withdrawal,
+        return_costs_terms=shop.return_costs_terms or "",
+        mediator=mediator_of(shop),
     )
+
+
+def mediator_of(shop: ShopSettings) -> Mediator | None:
+    """The shop's consumer mediator (None in a database imported before it was required)."""
+    if not shop.mediator_name or not shop.mediator_website:
+        return None
+    return Mediator(shop.mediator_name, shop.mediator_website)
 
 
 async def policy_in_force(session: AsyncSession, item: ParcelItem) -> PolicyInForce:
@@ -196,8 +247,10 @@ async def decision_for(
     seal_intact: bool | None = None,
     handover_flags: frozenset[str] = frozenset(),
     policy: PolicyInForce | None = None,
+    quantity: int | None = None,
 ) -> tuple[Decision, PolicyInForce]:
-    """Decides on one item of a parcel with the policy in force (or the one given)."""
+    """Decides on one item of a parcel with the policy in force (or the one given); `quantity`:
+    how many of the line are returned (all of it when None)."""
     in_force = policy or await policy_in_force(session, item)
     facts = CaseFacts(
         reason=reason,
@@ -208,6 +261,9 @@ async def decision_for(
         seal_intact=seal_intact,
         last_parcel_delivered_on=parcel.last_parcel_delivered_on,
         handover_flags=handover_flags,
+        quantity=quantity or item.quantity,
+        order_items_value=parcel.order_items_value,
+        order_delivery=parcel.order_delivery,
     )
     return decide(facts, in_force.policy, await shop_policy(session)), in_force
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flows.facts import Decision
+from flows.refund import Refund, refund_for
 
 # The lifecycle's states, grouped by what they mean for the shop and the customer.
 BEFORE_OFFER = ("open", "handover")
@@ -79,9 +80,12 @@ class CaseFile:
         return CaseItem(self.item_name)
 
     @property
-    def full_price(self) -> Decimal | None:
-        """What the customer paid for the line (unit price × quantity)."""
-        return self.price * self.quantity if self.price is not None else None
+    def refund(self) -> Refund | None:
+        """What a refund gives back: the decision's, the delivery's share included (a case decided
+        before the delivery was counted: the items alone)."""
+        if self.decision is not None and self.decision.refund is not None:
+            return self.decision.refund
+        return refund_for(self.price, self.quantity) if self.price is not None else None
 
     @property
     def item_travels_back(self) -> bool:

@@ -60,7 +60,9 @@ from flows.events import (
     StatusChanged,
     WithdrawalAcknowledged,
 )
+from flows.facts import Mediator
 from flows.machines import bound
+from flows.refund import Refund
 
 RATING_BUTTONS: Final = tuple(Button(f"rating:{score}", f"rating.{score}") for score in range(1, 6))
 RETURN_SHIPPED_BUTTON: Final = Button("return:shipped", "return.shipped")
@@ -162,6 +164,7 @@ class _Lifecycle:
     today: date
     follow_up_after_days: int
     data: dict[str, Any]
+    mediator: Mediator | None = None  # named in a refusal (L616-1)
     state: str = ""
     replies: list[Reply] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
@@ -200,9 +203,12 @@ class _Lifecycle:
 
     def note_choice(self) -> None:
         option = self.data["option"]
-        amount = self.data.get("amount") or (self.file.full_price if option == "refund" else None)
         self._change(
-            decision=self.data.get("decision") or self.file.decision,  # an agent's may differ
+            decision=self.data.get("decision") or self.file.decision
+        )  # an agent's may differ
+        refund = self.file.refund if option == "refund" else None
+        amount = self.data.get("amount") or (refund.total if refund else None)
+        self._change(
             # A supplier who refused is not asked again: the shop takes the return on itself.
             needs_authorisation=self.file.needs_authorisation and self.state != "supplier_refused",
             option=option,
@@ -305,7 +311,7 @@ class _Lifecycle:
         self.emit(Closed())
 
     def tell_refusal(self) -> None:
-        self.say("agent_refused", motive=self.file.refusal or "")
+        self.say("agent_refused", motive=self.file.refusal or "", mediator=self.mediator)
 
     def remind_shop(self) -> None:
         due: date = self.data["due"]
@@ -336,7 +342,7 @@ class _Lifecycle:
         decision = file.decision
         values = {
             "item": file.item,
-            "amount": file.amount if file.amount is not None else file.full_price,
+            "amount": file.amount if file.amount is not None else _total(file.refund),
             "decision": decision,
             "new_variant": file.new_variant,
             "reason": file.reason,
@@ -373,6 +379,10 @@ class _Lifecycle:
         self._change(refund_due=refund_due, replacement_due=replacement_due)
 
 
+def _total(refund: Refund | None) -> Decimal | None:
+    return refund.total if refund is not None else None
+
+
 def _refund_due(file: CaseFile) -> date | None:
     assert file.chosen_on is not None
     window = file.decision.window if file.decision else None
@@ -391,10 +401,11 @@ def advance(
     *,
     today: date,
     follow_up_after_days: int = 3,
+    mediator: Mediator | None = None,
     **data: Any,
 ) -> CaseAnswer:
     """Runs one event of the case's lifecycle: an agent's command, an import, the scheduler."""
-    model = _Lifecycle(file, today, follow_up_after_days, data)
+    model = _Lifecycle(file, today, follow_up_after_days, data, mediator)
     if not _fire(model, trigger):  # what a transition's preparation noted is not kept
         return CaseAnswer(trigger, file, False, (), (NotPossible(trigger, file.status),))
     if model.state != file.status:
@@ -425,6 +436,7 @@ def follow(
     *,
     today: date,
     follow_up_after_days: int = 3,
+    mediator: Mediator | None = None,
 ) -> CaseAnswer:
     """The conversation's events applied to its case, in order (those it cannot take are dropped)."""
     replies: list[Reply] = []
@@ -437,7 +449,12 @@ def follow(
         if trigger is None:
             continue
         answer = advance(
-            file, trigger, today=today, follow_up_after_days=follow_up_after_days, **_data(event)
+            file,
+            trigger,
+            today=today,
+            follow_up_after_days=follow_up_after_days,
+            mediator=mediator,
+            **_data(event),
         )
         if answer.fired:
             file = answer.file

@@ -116,6 +116,15 @@ def _changes_choice(journey: Journey, heard: Heard) -> bool:
     return option is not None and option != journey.facts.option
 
 
+def _gives_email(journey: Journey, heard: Heard) -> bool:
+    """At a withdrawal's declaration, an e-mail address: the acknowledgement goes there instead."""
+    return (
+        journey.state == "confirm_withdrawal"
+        and not heard.choice
+        and any("@" in proof for proof in heard.proofs)
+    )
+
+
 def _case_is(*statuses: str) -> Callable[[Journey, Heard], bool]:
     return lambda j, _h: j.world.case is not None and j.world.case.status in statuses
 
@@ -124,17 +133,17 @@ CUES: Final[list[Cue]] = [
     Cue("again", lambda j, h: h.command == "start" and j.state in SETTLED and j.knows_tracking_number()),
     Cue("start", lambda j, h: h.command == "start" and j.state in RESTING),
     Cue("resume", lambda j, h: h.command == "start"),
-    Cue("relay", lambda j, h: j.state == "handover" and h.command == "withdraw"),  # the agent takes it
     Cue("agent", lambda j, h: h.command == "agent", flag="customer_asked"),
     Cue("status", lambda j, h: h.command == "status"),
     Cue("cancel", lambda j, h: h.command == "cancel"),
     Cue("help", lambda j, h: h.command == "help"),
-    Cue("withdraw", lambda j, h: h.command == "withdraw"),
+    Cue("withdraw", lambda j, h: h.command == "withdraw"),  # a right: even while an agent holds it
     Cue("help", lambda j, h: h.command is not None),  # an unknown command
     Cue("relay", lambda j, h: j.state == "handover"),
-    Cue("agent", lambda j, h: h.alarm, flag="angry_words"),
+    Cue("agent", lambda j, h: h.alarm and j.state != "confirm_withdrawal", flag="angry_words"),
     Cue("agent", lambda j, h: h.wants_agent, flag="customer_asked"),
     Cue("agent", lambda j, h: h.photo and j.world.duplicate_photo, flag="duplicate_photo"),
+    Cue("new_email", _gives_email),
     Cue("aside", _aside),
     Cue("status", lambda j, h: h.wants_status and j.state not in ("new", "cancelled")),
     Cue("start", lambda j, h: j.state in ("new", "cancelled")),
@@ -178,11 +187,17 @@ def _to_next_step(
     source: list[str],
     before: list[str] | None = None,
     prepare: str | None = None,
+    conditions: list[str] | None = None,
+    unless: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     routes = []
     for route in NEXT_STEP:
         step = {"trigger": trigger, "source": source, **route}
         step["before"] = [*(before or []), *_as_list(route.get("before"))]
+        if conditions:
+            step["conditions"] = [*conditions, *_as_list(route.get("conditions"))]
+        if unless:
+            step["unless"] = [*unless, *_as_list(route.get("unless"))]
         if prepare:  # runs before the conditions are looked at
             step["prepare"] = prepare
         routes.append(step)
@@ -206,6 +221,9 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     *_to_next_step("proceed", GATHERING),
     *_to_next_step("withdraw", RESTARTING, before=["welcome", "open_case"], prepare="note_withdrawal"),
     *_to_next_step("withdraw", GATHERING + CHOOSING, prepare="note_withdrawal"),
+    # While an agent holds the request (the agents are told): the same request, or a new one once settled.
+    *_to_next_step("withdraw", ["handover"], before=["welcome", "open_case"], prepare="note_withdrawal", conditions=["request_settled"]),
+    *_to_next_step("withdraw", ["handover"], prepare="note_withdrawal", unless=["request_settled"]),
     *_to_next_step("hand_back", ["handover"], before=["note_hand_back"]),
     # A refusal invites « si l'article présente un défaut, dites-le-nous »: a defect reopens it.
     *_to_next_step("reconsider", ["declined"], before=["reopen"], prepare="note_new_reason"),
@@ -215,7 +233,9 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "choose", "source": "ask_option", "dest": "done", "after": "settle"},
     {"trigger": "choose", "source": "ask_new_variant", "dest": "done", "after": "settle"},
     {"trigger": "choose", "source": "confirm_withdrawal", "dest": "done", "conditions": "withdrawal_confirmed", "after": "settle"},
-    {"trigger": "choose", "source": "confirm_withdrawal", "dest": "ask_option"},
+    {"trigger": "choose", "source": "confirm_withdrawal", "dest": "ask_option", "after": "note_going_back"},
+    # Another address for the acknowledgement: the declaration is shown again with it.
+    {"trigger": "new_email", "source": "confirm_withdrawal", "dest": None, "before": "note_withdrawal_email", "after": "confirm_withdrawal"},
     # A change of mind after the choice, until anything has shipped (the case re-routes).
     {"trigger": "change", "source": "done", "dest": "confirm_withdrawal", "prepare": "note_new_choice", "conditions": ["choice_changeable", "chose_withdrawal"]},
     {"trigger": "change", "source": "done", "dest": "ask_new_variant", "conditions": ["choice_changeable", "chose_new_variant"]},
@@ -281,13 +301,14 @@ def respond(standing: Standing, world: World, heard: Heard) -> Answer:
     if cue.flag:
         journey.facts.flag(cue.flag)
     trigger = cue.trigger
-    if trigger == "start" or (trigger == "withdraw" and standing.state in RESTARTING):
+    if trigger == "start" or (trigger == "withdraw" and _restarts(journey)):
         journey.facts = Facts()
     elif trigger == "again":
         journey.facts = journey.facts.same_parcel()
     if trigger in ("start", "again", "withdraw", "photo", "agent", "answer"):
         journey.absorb(heard)
     elif trigger in (
+        "new_email",
         "unsupported",
         "relay",
         "return_sent",
@@ -323,6 +344,14 @@ def _fire(journey: Journey, state_before: str, trigger: str) -> Answer:
         journey.misses = 0
     journey.announce_state_change(state_before, trigger)
     return journey.answer(trigger, state_before)
+
+
+def _restarts(journey: Journey) -> bool:
+    """A withdrawal that is a new request: from rest, after the choice, or from an agent's hands
+    once the request was settled."""
+    if journey.state == "handover":
+        return journey.request_settled()
+    return journey.state in RESTARTING
 
 
 def _answer_trigger(journey: Journey) -> str:

@@ -9,10 +9,11 @@ here reads a clock, a database or a channel.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from flows import conversation_answers as answers
-from flows.case_file import AWAITING, BEFORE_OFFER, REPLACEMENTS
+from flows.case_file import AWAITING, BEFORE_OFFER, REPLACEMENTS, REQUESTING
 from flows.conversation_world import Answer, Button, Facts, Item, Parcel, Reply, Standing, World
 from flows.decision import decide
 from flows.events import (
@@ -30,6 +31,7 @@ from flows.events import (
     Reopened,
     ReturnShipped,
     WithdrawalAcknowledged,
+    WithdrawalRecorded,
 )
 from flows.facts import (
     CONVERSATION_HANDOVER_FLAGS,
@@ -50,6 +52,13 @@ SETTLED_BUTTONS = (Button("start", "start"), Button("agent", "agent"))
 RATING_BUTTONS = tuple(Button(f"rating:{score}", f"rating.{score}") for score in range(1, 6))
 MAX_MISSES = 3
 CANCELLABLE = (*BEFORE_OFFER, *AWAITING)
+WITHDRAWAL_BUTTONS = (
+    Button("withdrawal:confirm", "withdrawal.confirm"),
+    Button("withdrawal:back", "withdrawal.back"),
+)
+# Why a person would take a request over that a withdrawal, being a right, never waits for: its price,
+# and what the conversation noted (misses, words, a photo seen elsewhere, the customer's own ask).
+_NOT_FOR_A_WITHDRAWAL = frozenset({"above_escalation_threshold", *CONVERSATION_HANDOVER_FLAGS})
 
 
 class Journey:
@@ -89,7 +98,9 @@ class Journey:
             return None
         if item.policy is None or self.world.shop is None:
             return None
-        key = (item, parcel.tracking_number, reason, self.facts.seal_intact, *self._flags())
+        facts = self.facts
+        key: tuple[object, ...] = (item, parcel.tracking_number, reason, facts.seal_intact)
+        key += (facts.withdrawal_started_on, facts.quantity, *self._flags())
         if self._decided is None or self._decided[0] != key:
             self._decided = (key, self._decide(item, parcel, reason))
         return self._decided[1]
@@ -108,6 +119,10 @@ class Journey:
             seal_intact=self.facts.seal_intact,
             last_parcel_delivered_on=parcel.last_parcel_delivered_on,
             handover_flags=frozenset(self._flags()),
+            withdrawal_started_on=_day(self.facts.withdrawal_started_on),
+            quantity=self.quantity,
+            order_items_value=parcel.order_items_value,
+            order_delivery=parcel.order_delivery,
         )
         return decide(facts, item.policy, self.world.shop)
 
@@ -185,8 +200,14 @@ class Journey:
         return decision is None or bool(decision.options)
 
     def needs_agent(self) -> bool:
+        """The decision hands over; a withdrawal only for what the shop cannot tell (L221-21: the
+        function is the customer's, whatever the price, and whoever held the request before)."""
         decision = self.decision()
-        return decision is None or decision.handover
+        if decision is None:
+            return True
+        if self.facts.withdrawal:
+            return bool(set(decision.handover_reasons) - _NOT_FOR_A_WITHDRAWAL)
+        return decision.handover
 
     def has_options(self) -> bool:
         decision = self.decision()
@@ -238,7 +259,13 @@ class Journey:
         self.facts.flag("unknown_tracking" if self.parcel is None else "three_misses")
 
     def third_miss(self) -> bool:
-        return self.misses + 1 >= MAX_MISSES
+        """The third answer not understood hands over, except at the withdrawal's confirmation."""
+        return self.misses + 1 >= MAX_MISSES and self.state != "confirm_withdrawal"
+
+    def request_settled(self) -> bool:
+        """The request held by an agent had its choice made already: a withdrawal is a new one."""
+        case = self.world.case
+        return case is not None and case.status not in REQUESTING
 
     def case_cancellable(self) -> bool:
         """Before anything has left: a request made, or a return not shipped yet."""
@@ -305,23 +332,28 @@ class Journey:
         self.say("ask_new_variant", item=self.item, option=self.facts.option)
 
     def confirm_withdrawal(self) -> None:
-        """Asks to confirm the withdrawal (« confirmer la rétractation », L221-21)."""
+        """States the withdrawal's declaration (name, order, item, where the acknowledgement goes)
+        and asks to confirm it apart (« confirmer la rétractation », L221-21)."""
         self.facts.option = "refund"
         self.facts.withdrawal_answer = None
-        buttons = (
-            Button("withdrawal:confirm", "withdrawal.confirm"),
-            Button("withdrawal:back", "withdrawal.back"),
+        self.note_withdrawal_start()
+        self.say(
+            "confirm_withdrawal",
+            WITHDRAWAL_BUTTONS,
+            **self._declaration_values(),
+            **self._offer_values(),
         )
-        self.say("confirm_withdrawal", buttons, **self._offer_values())
 
     def settle(self) -> None:
-        """Acknowledges a withdrawal with its date and time; the case then takes the choice on
-        (its lifecycle says what happens now)."""
+        """Acknowledges a withdrawal, repeating its declaration with the date and time it was sent;
+        the case then takes the choice on (its lifecycle says what happens now)."""
         if self.chose_withdrawal():
             at = self.world.now
             self.facts.withdrawal_confirmed_at = at.isoformat()
-            self.say("withdrawal_acknowledged", at=at, **self._offer_values())
+            values = {**self._declaration_values(), **self._offer_values()}
+            self.say("withdrawal_acknowledged", at=at, **values)
             self.emit(WithdrawalAcknowledged(at))
+            self._record_withdrawal("sent")
         option: Option = next((o for o in OPTIONS if o == self.facts.option), "refund")
         self.emit(Chose(option, self.facts.new_variant))
 
@@ -330,8 +362,37 @@ class Journey:
         decision = self.decision()
         rule = decision.rule_id if decision else ""
         template = "declined_late" if rule == "withdrawal_over" else "declined_exempt"
-        self.say(template, SETTLED_BUTTONS, rule=rule, **self._offer_values())
+        shop = self.world.shop
+        mediator = shop.mediator if shop else None
+        self.say(template, SETTLED_BUTTONS, rule=rule, mediator=mediator, **self._offer_values())
         self.emit(Declined(rule))
+        if self.facts.withdrawal:
+            self._record_withdrawal("late" if rule == "withdrawal_over" else "exempt")
+
+    def note_withdrawal_start(self) -> None:
+        """The moment the customer starts the declaration (the first « renoncer au contrat ici »,
+        or the refund chosen at the options) is kept: it is the one compared with the last day."""
+        if self.facts.withdrawal_started_at is None:
+            self.facts.withdrawal_started_at = self.world.now.isoformat()
+            self.facts.withdrawal_started_on = self.world.today.isoformat()
+
+    def note_withdrawal_email(self) -> None:
+        """Another address for the acknowledgement, typed at the declaration."""
+        emails = [proof for proof in self.heard.proofs if "@" in proof]
+        if emails:
+            self.facts.withdrawal_email = emails[0][:320]
+
+    def note_going_back(self) -> None:
+        """The customer went back to the options: the declaration is kept as not sent."""
+        self._record_withdrawal("went_back")
+        self.facts.withdrawal = False
+        self.facts.withdrawal_started_at = self.facts.withdrawal_started_on = None
+        self.facts.withdrawal_email = None
+
+    def withdrawal_email(self) -> str | None:
+        """Where the acknowledgement goes: the address the customer gave, else the order's."""
+        contact = self.world.contact
+        return self.facts.withdrawal_email or (contact.email if contact else None) or None
 
     def hand_over(self) -> None:
         """Tells the customer that a person takes over, and when to expect an answer."""
@@ -469,6 +530,8 @@ class Journey:
             self.facts.option = self.offered_option(self.heard.option)
             self.facts.new_variant = None
             self.facts.withdrawal_answer = None
+            # Choosing the refund again is a new declaration, begun now.
+            self.facts.withdrawal_started_at = self.facts.withdrawal_started_on = None
 
     def say_choice_fixed(self) -> None:
         """Something has already left: the choice can no longer change, a person can help."""
@@ -495,12 +558,14 @@ class Journey:
         self.facts.flag("open_case")
 
     def note_withdrawal(self) -> None:
-        """« Renoncer au contrat ici »: the request becomes a withdrawal, whatever was said before."""
+        """« Renoncer au contrat ici »: the request becomes a withdrawal, whatever was said before;
+        the declaration starts now (unless it had already)."""
         self.facts.reason = "changed_mind"
         self.facts.withdrawal = True
         self.facts.option = None
         self.facts.withdrawal_answer = None
         self.facts.photos_settled = True
+        self.note_withdrawal_start()
 
     def note_new_reason(self) -> None:
         """A new reason after a refusal (« il a un trou, c'est un défaut »): decided anew."""
@@ -604,13 +669,41 @@ class Journey:
         options = decision.options if decision else ()
         return tuple(Button(f"option:{option}", f"option.{option}") for option in options)
 
-    def _offer_values(self) -> dict[str, Any]:
-        item = self.item
+    def _declaration_values(self) -> dict[str, Any]:
+        """What a withdrawal declares: who (the order's name), which order, where the
+        acknowledgement goes (by e-mail when the shop sends e-mails)."""
+        contact, parcel = self.world.contact, self.parcel
         return {
-            "item": item,
-            "amount": item.price * self.quantity if item else None,
+            "name": (contact.name if contact else "") or self.world.first_name,
+            "order": parcel.order_name if parcel else "",
+            "email": self.withdrawal_email(),
+            "by_email": self.world.sends_email,
+        }
+
+    def _record_withdrawal(self, outcome: str) -> None:
+        item, values = self.item, self._declaration_values()
+        started = self.facts.withdrawal_started_at
+        self.emit(
+            WithdrawalRecorded(
+                outcome=outcome,
+                started_at=datetime.fromisoformat(started) if started else self.world.now,
+                at=self.world.now,
+                name=values["name"],
+                order=values["order"],
+                item=item.name if item else "",
+                email=values["email"],
+                reply=self.replies[-1] if self.replies else None,
+            )
+        )
+
+    def _offer_values(self) -> dict[str, Any]:
+        decision = self.decision()
+        refund = decision.refund if decision else None
+        return {
+            "item": self.item,
+            "amount": refund.total if refund else None,
             "quantity": self.quantity,
-            "decision": self.decision(),
+            "decision": decision,
             "reason": self.facts.reason,
         }
 
@@ -618,6 +711,10 @@ class Journey:
         """Keeps what the message says that the journey can use, at this step or a later one."""
         self.heard = heard
         answers.absorb(self, heard)
+
+
+def _day(iso: str | None) -> date | None:
+    return date.fromisoformat(iso) if iso else None
 
 
 def _reason(code: str) -> Reason:

@@ -43,12 +43,22 @@ class Parcel:
     delivered_on: date | None
     last_parcel_delivered_on: date | None
     items: tuple[Item, ...]
+    order_items_value: Decimal | None = None  # every item of the order, for the delivery's share
+    order_delivery: Decimal = Decimal(0)  # the delivery the order paid
 
     def item(self, line_id: int | None) -> Item | None:
         """The chosen item, or the only one."""
         if line_id is None:
             return self.items[0] if len(self.items) == 1 else None
         return next((item for item in self.items if item.line_id == line_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """The order's name and e-mail, looked up only once the customer has proven the order is theirs."""
+
+    name: str
+    email: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +81,8 @@ class World:
     channel: str = ""  # "telegram", "console": where the customer writes
     opening_hours: str = ""
     case: CaseFile | None = None  # the conversation's case, as it stands in its lifecycle
+    contact: Contact | None = None  # looked up for a withdrawal's declaration
+    sends_email: bool = False  # the shop's e-mail is set up: acknowledged by e-mail too
 
 
 @dataclass
@@ -99,6 +111,10 @@ class Facts:
     new_variant: str | None = None
     withdrawal_answer: bool | None = None
     withdrawal_confirmed_at: str | None = None
+    # L221-21: the moment the declaration began is the one that counts (and its day in Paris).
+    withdrawal_started_at: str | None = None
+    withdrawal_started_on: str | None = None
+    withdrawal_email: str | None = None  # another address for the acknowledgement than the order's
     handover_reasons: list[str] = field(default_factory=list)
     offered: list[str] = field(default_factory=list)
     return_tracking: str | None = None  # the return parcel's number, given after the choice

@@ -22,6 +22,7 @@ from flows.facts import (
     SupplierPolicy,
     side_of,
 )
+from flows.refund import Refund, refund_for
 from flows.rules import Rule, Situation, rule_for
 
 __all__ = ["decide"]
@@ -33,6 +34,7 @@ class _Trip:
     to: Party | None = None
     address: str | None = None
     label: Party | None = None
+    terms: str | None = None  # the shop's terms that put its cost on the customer
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,19 @@ def decide(facts: CaseFacts, supplier: SupplierPolicy, shop: ShopPolicy) -> Deci
         policy_version=supplier.version,
         supplier_code=supplier.code,
         flags=(FIX_DESCRIPTION,) if facts.reason == "not_as_described" else (),
+        refund=_refund(facts) if "refund" in rule.options else None,
+        return_costs_terms=trip.terms,
+    )
+
+
+def _refund(facts: CaseFacts) -> Refund:
+    """Everything paid for the items returned, their share of the delivery included (L221-24;
+    L217-14 and L217-16 on the conformity side: the price paid)."""
+    return refund_for(
+        facts.price,
+        facts.quantity,
+        order_items_value=facts.order_items_value,
+        order_delivery=facts.order_delivery,
     )
 
 
@@ -95,7 +110,10 @@ def _situation(
         category=facts.category,
         seal_intact=facts.seal_intact,
         delivery_known=facts.delivered_on is not None,
-        within_withdrawal=_on_or_before(facts.today, calendar.customer_side_last_day),
+        # A withdrawal's declaration begun in time stays in time when confirmed after midnight.
+        within_withdrawal=_on_or_before(
+            facts.withdrawal_started_on or facts.today, calendar.customer_side_last_day
+        ),
         within_conformity=_on_or_before(facts.today, calendar.conformity_until),
         cheap=facts.price <= shop.keep_item_max_value,
         impractical=not supplier.returns_practical,
@@ -121,15 +139,18 @@ def _trip(rule: Rule, situation: Situation, supplier: SupplierPolicy, shop: Shop
 
 
 def _customer_side_trip(supplier: SupplierPolicy, shop: ShopPolicy) -> _Trip:
-    """Customer-side return (L221-23): to the item's return address when it is taken, else the shop's."""
+    """Customer-side return (L221-23): to the item's return address when it is taken, else the shop's.
+    The customer pays it only when the shop's terms say so and nobody on the shop's side pays."""
     to_supplier = supplier.accepts_customer_side_returns and supplier.returns_practical
-    shop_pays = shop.shop_pays_customer_side_return or (
-        to_supplier and supplier.customer_side_return_paid_by == "shop"
+    shop_pays = (
+        not shop.return_costs_terms
+        or shop.shop_pays_customer_side_return
+        or (to_supplier and supplier.customer_side_return_paid_by == "shop")
     )
     to: Party = "supplier" if to_supplier else "shop"
     address = supplier.return_address if to_supplier else shop.fallback_return_address
     if not shop_pays:
-        return _Trip(paid_by="customer", to=to, address=address)
+        return _Trip(paid_by="customer", to=to, address=address, terms=shop.return_costs_terms)
     label: Party = "supplier" if to_supplier and supplier.provides_return_label else "shop"
     return _Trip(paid_by="shop", to=to, address=address, label=label)
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from flows.facts import Option
+
+if TYPE_CHECKING:  # a reply is a value of the conversation's, which tells these events
+    from flows.conversation_world import Reply
 
 # -- told by the conversation (the customer's side) ------------------------------------------------
 
@@ -89,6 +93,21 @@ class WithdrawalAcknowledged:
     """The withdrawal was confirmed (« confirmer la rétractation ») and acknowledged `at`."""
 
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalRecorded:
+    """A withdrawal declaration sent (`outcome` "sent") or not ("went_back", "late", "exempt"),
+    with what it declared and the reply that answered it: the shell keeps it for good."""
+
+    outcome: str
+    started_at: datetime
+    at: datetime
+    name: str
+    order: str
+    item: str
+    email: str | None
+    reply: Reply | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +220,7 @@ ConversationEvent = (
     | Cancelled
     | Closed
     | WithdrawalAcknowledged
+    | WithdrawalRecorded
     | ReturnShipped
     | Rated
     | Commented

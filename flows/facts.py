@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Final, Literal, get_args
 
+from flows.refund import Refund
 from flows.shop_window import shop_window_days
 
 Reason = Literal[
@@ -84,8 +85,20 @@ class SupplierPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class Mediator:
+    """The consumer mediator the shop has joined (L612-1), named in every refusal (L616-1, R616-1)."""
+
+    name: str
+    website: str
+
+
+@dataclass(frozen=True, slots=True)
 class ShopPolicy:
-    """The shop's own rules; `supplier_windows` holds every supplier's window to derive the shop's."""
+    """The shop's own rules; `supplier_windows` holds every supplier's window to derive the shop's.
+
+    `return_costs_terms` is the wording of the shop's terms that put the cost of a customer-side
+    return on the customer; without it the shop pays that return (L221-23).
+    """
 
     window_margin_days: int
     shop_pays_customer_side_return: bool
@@ -94,6 +107,8 @@ class ShopPolicy:
     fallback_return_address: str
     supplier_windows: tuple[int, ...] = ()
     customer_informed_of_withdrawal: bool = True
+    return_costs_terms: str = ""
+    mediator: Mediator | None = None
 
     @property
     def window_days(self) -> int:
@@ -109,6 +124,10 @@ class CaseFacts:
     `last_parcel_delivered_on` the reception day of the order's last parcel when the customer
     withdraws from the whole order (L221-18: the period then runs from it).
     `handover_flags` come from the conversation (see CONVERSATION_HANDOVER_FLAGS).
+    `withdrawal_started_on` is the day a withdrawal's declaration began (L221-21): the day compared
+    with the withdrawal's last day, however late it is confirmed.
+    `price` is one unit's; `quantity` how many of the line are returned; `order_items_value` the
+    value of every item of the order and `order_delivery` the delivery it paid (`flows.refund`).
     """
 
     reason: Reason
@@ -120,6 +139,10 @@ class CaseFacts:
     last_parcel_delivered_on: date | None = None
     tracking_known: bool = True
     handover_flags: frozenset[str] = field(default_factory=frozenset)
+    withdrawal_started_on: date | None = None
+    quantity: int = 1
+    order_items_value: Decimal | None = None
+    order_delivery: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
         if self.reason not in REASONS:
@@ -152,7 +175,11 @@ class Deadlines:
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """What the customer is offered for one item, why, and by when. A value: same facts, same one."""
+    """What the customer is offered for one item, why, and by when. A value: same facts, same one.
+
+    `refund` is what the refund option gives back (None when no refund is offered);
+    `return_costs_terms` the shop's terms quoted when the customer pays the return.
+    """
 
     options: tuple[Option, ...]
     return_paid_by: Payer
@@ -171,3 +198,5 @@ class Decision:
     policy_version: int
     supplier_code: str
     flags: tuple[str, ...]
+    refund: Refund | None = None
+    return_costs_terms: str | None = None

@@ -173,8 +173,8 @@ RULES: Final[tuple[Rule, ...]] = (
         id="size_color_exchange",
         condition="taille ou couleur, dans le délai, remplacement possible",
         outcome=(
-            "échange ou remboursement ; le retour est à la charge du client, sauf si la boutique "
-            "le prend en charge."
+            "échange ou remboursement ; le retour est à la charge du client seulement si les "
+            "conditions de la boutique le prévoient, sinon la boutique le paie."
         ),
         articles=_WITHDRAWAL_RETURN,
         applies=lambda s: s.reason == "size_color" and s.replacement,
@@ -187,8 +187,9 @@ RULES: Final[tuple[Rule, ...]] = (
         id="size_color_refund",
         condition="taille ou couleur, dans le délai, pas de remplacement possible",
         outcome=(
-            "remboursement ; retour à la charge du client sauf prise en charge par la boutique, "
-            "et aucun retour pour un article à petit prix ou dont le retour est peu pratique."
+            "remboursement ; retour à la charge du client seulement si les conditions de la "
+            "boutique le prévoient, sinon payé par la boutique, et aucun retour pour un article à "
+            "petit prix ou dont le retour est peu pratique."
         ),
         articles=_WITHDRAWAL_RETURN,
         applies=lambda s: s.reason == "size_color",
@@ -203,9 +204,10 @@ RULES: Final[tuple[Rule, ...]] = (
         condition="changement d'avis, dans le délai",
         outcome=(
             "remboursement : la rétractation est un droit, sans motif. Article à petit prix : le "
-            "client le garde. Sinon retour à la charge du client sauf prise en charge par la "
-            "boutique, vers l'adresse de retour de l'article, ou vers l'adresse de repli de la "
-            "boutique quand ce retour n'y est pas possible."
+            "client le garde. Sinon retour à la charge du client seulement si les conditions de "
+            "la boutique le prévoient (sinon payé par la boutique), vers l'adresse de retour de "
+            "l'article, ou vers l'adresse de repli de la boutique quand ce retour n'y est pas "
+            "possible."
         ),
         articles=_WITHDRAWAL_RETURN,
         applies=lambda s: s.reason == "changed_mind",

@@ -13,6 +13,7 @@ from typing import Final
 
 from flows import law
 from flows.facts import HANDOVER_REASONS, Option
+from flows.refund import refund_for
 from flows.rules import RULES, Rule
 
 DOC_PATH: Final = Path(__file__).resolve().parent.parent / "docs" / "regles.md"
@@ -128,6 +129,50 @@ def _after_the_choice() -> list[str]:
     ]
 
 
+def _money() -> list[str]:
+    whole = refund_for(
+        Decimal("34.90"), 1, order_items_value=Decimal("34.90"), order_delivery=Decimal("4.90")
+    )
+    part = refund_for(
+        Decimal("9.90"), 1, order_items_value=Decimal("19.80"), order_delivery=Decimal("3.90")
+    )
+    return [
+        "## Montant du remboursement, frais de retour, médiateur",
+        "",
+        "- Montant : tout ce qui a été payé pour les articles retournés, livraison comprise "
+        "(L221-24). Une rétractation rembourse le prix et les frais de livraison ; un "
+        "remboursement au titre de la garantie légale de conformité aussi, car il rend le prix "
+        "payé, livraison comprise (L217-14, L217-16). La livraison est celle que la commande a "
+        "payée (colonne Shipping de l'export Shopify) : la boutique ne distingue pas une "
+        "livraison plus chère que la livraison standard et la rembourse entièrement.",
+        "- Retour partiel (certains articles, ou une partie de la quantité d'un article) : la "
+        "part de la livraison remboursée est la livraison payée × valeur des articles retournés "
+        "÷ valeur de tous les articles de la commande, arrondie au centime (au demi-centime "
+        "supérieur). Toute la commande retournée : toute la livraison. Exemples : un article à "
+        f"{_euros(whole.items)} seul dans sa commande, livraison {_euros(whole.delivery)} → "
+        f"{_euros(whole.total)} ; un chargeur à {_euros(part.items)} sur deux, livraison "
+        f"{_euros(Decimal('3.90'))} → {_euros(part.items)} + {_euros(part.delivery)} = "
+        f"{_euros(part.total)}. Chaque dossier compte sa part : les parts de retours séparés d'une même "
+        "commande peuvent, additionnées, différer d'un centime de la livraison payée.",
+        "- Échange, ou garder l'article et en recevoir un autre : aucun montant remboursé.",
+        "- Moyen de paiement : chaque message qui annonce un remboursement dit qu'il est fait "
+        "sur le moyen de paiement utilisé pour la commande (L221-24).",
+        "- Frais de retour d'une rétractation : à la charge du client seulement quand les "
+        "conditions de la boutique le prévoient (réglage `return_costs_terms`, dont le texte est "
+        "cité au client dans les instructions de retour) et que ni la boutique "
+        "(`shop_pays_customer_side_return`) ni la politique de retour de l'article ne les "
+        "prennent en charge ; sinon la boutique les paie, étiquette prépayée (L221-23). Motif "
+        "côté boutique : toujours payés par la boutique (L217-11).",
+        "- Médiateur de la consommation : la boutique adhère à un médiateur (L612-1) ; son nom "
+        "et son site (réglages `mediator_name`, `mediator_website`, obligatoires à l'import) "
+        "figurent dans chaque refus et chaque demande déclinée (L616-1, R616-1).",
+    ]
+
+
+def _euros(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",") + " €"
+
+
 def _late_refund_rows() -> list[tuple[str, str]]:
     """The L242-4 tiers, read from `flows.law` by walking from one tier to the next."""
     due = date(2026, 1, 1)
@@ -169,6 +214,8 @@ def render_rules() -> str:
         *_calendar(),
         "",
         *_after_the_choice(),
+        "",
+        *_money(),
         "",
         "## Passage à un conseiller",
         "",

@@ -16,9 +16,10 @@ from bot.conversation import ChoiceIn, ConversationEngine, Event, Outcome, Photo
 from flows.case_file import CaseFile
 from flows.case_lifecycle import CaseAnswer, advance, follow, with_request
 from flows.conversation import act, respond
-from flows.conversation_world import Answer, Facts, Item, Parcel, Reply, Standing, World
+from flows.conversation_world import Answer, Contact, Facts, Item, Parcel, Reply, Standing, World
 from flows.events import CaseOpened
 from flows.events import Event as DomainEvent
+from flows.facts import ShopPolicy
 from flows.understanding import Heard, from_choice, understand
 from tests.flows.example_shop import DEMO_DATA, load_example_shop
 
@@ -61,6 +62,8 @@ def example_parcel(tracking_number: str) -> Parcel | None:
             )
             for index, (sku, item) in enumerate(items, 1)
         ),
+        order_items_value=items[0][1].order_items_value,
+        order_delivery=items[0][1].order_delivery,
     )
 
 
@@ -75,6 +78,7 @@ class PureChat:
     today: date
     parcels: dict[str, Parcel] = field(default_factory=dict)  # besides the example shop's
     channel: str = "telegram"
+    shop: ShopPolicy = SHOP.shop
     standing: Standing = field(default_factory=lambda: Standing("new", Facts()))
     case: CaseFile | None = None
     said: list[Reply] = field(default_factory=list)
@@ -83,6 +87,11 @@ class PureChat:
     last_case_events: list[DomainEvent] = field(
         default_factory=list
     )  # what the case's lifecycle told
+    moment: datetime | None = None  # the clock (09:30 UTC on `today` unless set)
+    contact: Contact = field(
+        default_factory=lambda: Contact("Camille Martin", "camille@example.fr")
+    )
+    sends_email: bool = False
 
     def say(self, text: str) -> list[Reply]:
         return self._send(understand(text), text)
@@ -101,7 +110,7 @@ class PureChat:
     def case_event(self, trigger: str, **data: object) -> CaseAnswer:
         """An agent's command, an import or the scheduler on the conversation's case."""
         assert self.case is not None
-        answer = advance(self.case, trigger, today=self.today, **data)
+        answer = advance(self.case, trigger, today=self.today, mediator=self.shop.mediator, **data)
         self.case = answer.file
         self.said = list(answer.replies)
         return answer
@@ -150,7 +159,7 @@ class PureChat:
         world = World(
             today=self.today,
             now=self._now(),
-            shop=SHOP.shop,
+            shop=self.shop,
             parcels=parcels,
             proves_ownership=proves,
             duplicate_photo=duplicate,
@@ -159,6 +168,8 @@ class PureChat:
             channel=self.channel,
             opening_hours=OPENING_HOURS,
             case=self.case,
+            contact=self.contact if self.facts.owner_verified or proves else None,
+            sends_email=self.sends_email,
         )
         answer = fire(world)
         self.last, self.standing = answer, answer.standing
@@ -167,7 +178,12 @@ class PureChat:
             self.cases_opened += 1
             self.case = CaseFile(reference=f"R-2026-{self.cases_opened:06d}")
         if self.case is not None:
-            followed = follow(with_request(self.case, answer), answer.events, today=self.today)
+            followed = follow(
+                with_request(self.case, answer),
+                answer.events,
+                today=self.today,
+                mediator=self.shop.mediator,
+            )
             self.case = followed.file
             replies += followed.replies
             self.last_case_events = list(followed.events)
@@ -178,7 +194,7 @@ class PureChat:
         return self.parcels.get(number) or example_parcel(number)
 
     def _now(self) -> datetime:
-        return datetime.combine(self.today, time(9, 30), tzinfo=UTC)
+        return self.moment or datetime.combine(self.today, time(9, 30), tzinfo=UTC)
 
 
 @dataclass

@@ -115,6 +115,13 @@ def _decision_lines(decision: dict[str, Any] | None) -> list[str]:
     ]
     if decision.get("explanation"):
         lines.append(f"Pourquoi : {_e(decision['explanation'])}")
+    refund = decision.get("refund")
+    if refund:
+        items, delivery = Decimal(refund["items"]), Decimal(refund["delivery"])
+        lines.append(
+            f"Remboursement : {euros(items + delivery)} (articles {euros(items)}, "
+            f"livraison {euros(delivery)}), sur le moyen de paiement de la commande"
+        )
     if decision.get("window"):
         lines.append(
             f"Cadre : {'rétractation' if decision['window'] == 'withdrawal' else 'garantie légale de conformité'}"

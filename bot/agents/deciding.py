@@ -10,7 +10,8 @@ from sqlalchemy import select
 from bot.agents.desk import AgentContext, escaped
 from bot.agents.offer import decision_for_agent, law_grants, parse_amount
 from bot.conversation.cases import PARIS
-from bot.storage.models import OrderLine, ShopSettings
+from bot.shop_facts import line_refund
+from bot.storage.models import ShopSettings
 from messages import euros
 
 
@@ -78,12 +79,12 @@ async def above_paid(context: AgentContext, command: str, amount: Decimal) -> bo
 
 
 async def _paid(context: AgentContext) -> Decimal | None:
-    """What the customer paid for the case's line (its price times its quantity)."""
+    """What the customer paid for the case's items: their price and their share of the delivery."""
     case = context.case
     if case is None or not case.order_line_id:
         return None
-    line = await context.session.get(OrderLine, case.order_line_id)
-    return line.price * line.quantity if line is not None else None
+    quantity = (case.facts or {}).get("quantity")
+    return (await line_refund(context.session, case.order_line_id, quantity)).total
 
 
 async def refuse(context: AgentContext, argument: str) -> None:

@@ -21,8 +21,9 @@ from flows.events import (
     ReminderDue,
     ReturnShipped,
     StatusChanged,
+    WithdrawalRecorded,
 )
-from messages import day, euros
+from messages import day, euros, moment
 
 DUE_WORDS = {"refund": "remboursement", "replacement": "remplacement (L217-10)"}
 # What to type once the shop has done it, for each status where something is owed.
@@ -77,6 +78,18 @@ def note_for(event: Event, file: CaseFile) -> str | None:
     return None
 
 
+def withdrawal_note(
+    event: WithdrawalRecorded, file: CaseFile, *, emailed_to: str | None = None
+) -> str:
+    """The customer withdrew through the function (L221-21): the bot served them, the agent hears it."""
+    mailed = f", et par e-mail à {_e(emailed_to)}" if emailed_to else ""
+    return (
+        f"✍️ Le client s'est rétracté (dossier {_e(file.reference)}) : déclaration commencée le "
+        f"{moment(event.started_at)}, envoyée le {moment(event.at)}. Le bot lui a envoyé "
+        f"l'accusé de réception dans sa conversation{mailed}."
+    )
+
+
 def reorder_task(file: CaseFile, *, sku: str, supplier: str, address: Address | None) -> str:
     """The replacement to order: product, variant, quantity, the customer's address, the supplier."""
     lines = [
@@ -100,7 +113,7 @@ def _overdue(event: Overdue, file: CaseFile) -> str:
     what = DUE_WORDS.get(event.kind, event.kind)
     text = (
         f"🚨 <b>Délai dépassé</b> : {what} du dossier {_e(file.reference)} dû le {day(event.due)}, "
-        f"{event.days_late} jour(s) de retard."
+        f"{_days(event.days_late)} de retard."
     )
     if event.kind == "refund":
         if event.surcharge_percent is None:
@@ -125,6 +138,10 @@ def _amount(kind: str, file: CaseFile) -> str:
     if kind == "refund" and file.amount is not None:
         return f" ({euros(file.amount)})"
     return ""
+
+
+def _days(count: int) -> str:
+    return f"{count} jour" if count == 1 else f"{count} jours"
 
 
 def _percent(value: Decimal) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from flows.facts import Deadlines, Decision, Party
 from flows.law import WITHDRAWAL_DAYS
+from flows.refund import Refund
 
 REFUND_DAYS = WITHDRAWAL_DAYS  # L221-24: refund within 14 days when the bot had no due date
 
@@ -23,7 +24,17 @@ def decision_from_json(data: dict[str, Any]) -> Decision:
         }
     )
     tuples = ("options", "handover_reasons", "articles", "flags")
-    return Decision(**{**data, **{key: tuple(data[key]) for key in tuples}, "deadlines": deadlines})
+    refund = data.get("refund")  # absent from a case decided before the delivery was counted
+    return Decision(
+        **{
+            **data,
+            **{key: tuple(data[key]) for key in tuples},
+            "deadlines": deadlines,
+            "refund": Refund(Decimal(refund["items"]), Decimal(refund["delivery"]))
+            if refund
+            else None,
+        }
+    )
 
 
 def law_grants(data: dict[str, Any] | None, today: date) -> str | None:

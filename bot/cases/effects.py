@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.agents.handoff import add_to_topic, queue_card, relay, topic_for, topic_of
-from bot.agents.notes import Address, note_for, reorder_task
+from bot.agents.notes import Address, note_for, reorder_task, withdrawal_note
+from bot.cases import withdrawals
 from bot.channels.events import Event as Incoming
 from bot.config import Settings
 from bot.mail.requests import request_authorisation
@@ -30,6 +31,7 @@ from flows.events import (
     Relayed,
     ReplacementToOrder,
     StatusChanged,
+    WithdrawalRecorded,
 )
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,11 @@ class Effects:
                 )
             elif isinstance(event, ReplacementToOrder):
                 await desk.note(await _reorder(session, case, file))
+            elif isinstance(event, WithdrawalRecorded):
+                kept = await withdrawals.keep(session, case, event, mail_from=self.mail_from)
+                if kept is not None and event.outcome == "sent":  # an agent who held it hears of it
+                    note = withdrawal_note(event, file, emailed_to=kept.emailed_to)
+                    await desk.note(note, open_topic=False)
             elif isinstance(event, AuthorisationRequested):
                 topic = await desk.topic()
                 await request_authorisation(session, case, file, topic, mail_from=self.mail_from)

@@ -15,6 +15,7 @@ from bot.cases.effects import Effects
 from bot.cases.files import load_file, store_file
 from bot.channels.events import Event as Incoming
 from bot.channels.payloads import queue_replies
+from bot.shop_facts import mediator_of
 from bot.storage.base import utcnow
 from bot.storage.models import SHOP_SETTINGS_ID, Customer, ReturnCase, ShopSettings
 from flows import case_lifecycle
@@ -46,10 +47,7 @@ class Lifecycle:
         the caller has read it); the case's replies, for the engine to send after its own."""
         file = with_request(file or await load_file(session, case), answer)
         followed = case_lifecycle.follow(
-            file,
-            answer.events,
-            today=now.astimezone(PARIS).date(),
-            follow_up_after_days=await _follow_up_days(session),
+            file, answer.events, today=now.astimezone(PARIS).date(), **await _shop_terms(session)
         )
         store_file(case, followed.file, now)
         events = [*answer.events, *followed.events]
@@ -72,11 +70,7 @@ class Lifecycle:
         await session.refresh(case, with_for_update=True)
         file = await load_file(session, case)
         answer = case_lifecycle.advance(
-            file,
-            trigger,
-            today=now.astimezone(PARIS).date(),
-            follow_up_after_days=await _follow_up_days(session),
-            **data,
+            file, trigger, today=now.astimezone(PARIS).date(), **await _shop_terms(session), **data
         )
         if answer.fired:
             store_file(case, answer.file, now)
@@ -108,6 +102,12 @@ async def tell_customer(
     )
 
 
-async def _follow_up_days(session: AsyncSession) -> int:
+async def _shop_terms(session: AsyncSession) -> dict[str, Any]:
+    """What the lifecycle takes from the shop's settings: the follow-up's delay, the mediator."""
     settings = await session.get(ShopSettings, SHOP_SETTINGS_ID)
-    return settings.follow_up_after_days if settings is not None else DEFAULT_FOLLOW_UP_DAYS
+    if settings is None:
+        return {"follow_up_after_days": DEFAULT_FOLLOW_UP_DAYS, "mediator": None}
+    return {
+        "follow_up_after_days": settings.follow_up_after_days,
+        "mediator": mediator_of(settings),
+    }

@@ -6,6 +6,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,10 +16,17 @@ from babel.numbers import format_currency
 
 from bot.cli.french import CommandError, FrenchCommand
 from bot.config import settings_or_exit
-from bot.shop_facts import MissingShopData, Parcel, ParcelItem, decision_for, find_parcel
+from bot.shop_facts import (
+    MissingShopData,
+    Parcel,
+    ParcelItem,
+    decision_for,
+    find_parcel,
+    shop_policy,
+)
 from bot.storage.database import open_database
 from bot.storage.migrate import upgrade_database
-from flows.facts import REASONS, Decision, Reason
+from flows.facts import REASONS, Decision, Mediator, Reason
 from flows.tracking import check_tracking_number
 
 REASON_LABELS = {
@@ -60,6 +68,7 @@ class _Case:
     reason: Reason
     today: date
     decision: Decision
+    mediator: Mediator | None
 
 
 @click.command(
@@ -154,9 +163,10 @@ async def _decide(
         item = _item(parcel, sku)
         try:
             decision, _ = await decision_for(session, parcel, item, reason, today, seal_intact=seal)
+            mediator = (await shop_policy(session)).mediator
         except MissingShopData as error:
             raise CommandError(str(error)) from None
-        return _Case(parcel, item, reason, today, decision)
+        return _Case(parcel, item, reason, today, decision, mediator)
 
 
 def _item(parcel: Parcel, sku: str | None) -> ParcelItem:
@@ -197,7 +207,26 @@ def as_dict(case: _Case) -> dict[str, Any]:
         "policy_version": decision.policy_version,
         "supplier": decision.supplier_code,
         "flags": list(decision.flags),
+        "refund": _refund(decision),
+        "return_costs_terms": decision.return_costs_terms,
+        "mediator": _mediator(case.mediator),
     }
+
+
+def _refund(decision: Decision) -> dict[str, str] | None:
+    """The refund offered, as strings to the cent: items, their share of the delivery, total."""
+    refund = decision.refund
+    if refund is None:
+        return None
+    return {
+        "items": str(refund.items),
+        "delivery": str(refund.delivery),
+        "total": str(refund.total),
+    }
+
+
+def _mediator(mediator: Mediator | None) -> dict[str, str] | None:
+    return {"name": mediator.name, "website": mediator.website} if mediator else None
 
 
 def as_text(case: _Case) -> list[str]:
@@ -228,6 +257,14 @@ def as_text(case: _Case) -> list[str]:
             f"Adresse de retour : {where}"
             + (f", étiquette prépayée {label}" if label else ", sans étiquette")
         )
+    if decision.return_costs_terms:
+        lines.append(f"Conditions citées au client : « {decision.return_costs_terms} »")
+    if decision.refund is not None:
+        refund = decision.refund
+        lines.append(
+            f"Remboursement : {_euros(refund.total)} (articles {_euros(refund.items)}, "
+            f"livraison {_euros(refund.delivery)}), sur le moyen de paiement de la commande"
+        )
     lines.append(f"Photos : {'obligatoires' if decision.photos_required else 'facultatives'}")
     lines.append(
         "Conseiller : "
@@ -242,7 +279,17 @@ def as_text(case: _Case) -> list[str]:
     lines.append(
         f"Politique de retour : {decision.supplier_code}, version {decision.policy_version}"
     )
+    mediator = case.mediator
+    lines.append(
+        f"Médiateur de la consommation : {mediator.name} ({mediator.website})"
+        if mediator
+        else "Médiateur de la consommation : non renseigné (importez suppliers.toml)"
+    )
     return lines
+
+
+def _euros(value: Decimal) -> str:
+    return format_currency(value, "EUR", locale="fr_FR")
 
 
 def _iso(day: date | None) -> str | None:

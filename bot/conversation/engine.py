@@ -195,6 +195,8 @@ class ConversationEngine:
             channel=sender.channel,
             settings=settings,
             asking_ownership=standing.state == "ask_ownership",
+            withdrawing=_withdrawing(standing, heard),
+            sends_email=self.lifecycle.effects.mail_from is not None,
         )
         answer = fire(standing, looked.world)
         if looked.ownership_missed is not None:
@@ -266,6 +268,15 @@ async def _case(session: AsyncSession, case_id: int | None) -> ReturnCase | None
     if case is not None and dialect == "postgresql" and case.status not in BEFORE_OFFER:
         await session.refresh(case, with_for_update=True)
     return case
+
+
+# Where a withdrawal may be declared: the options, the declaration, a change of mind once settled.
+_DECLARING = frozenset({"ask_option", "confirm_withdrawal", "done", "handover"})
+
+
+def _withdrawing(standing: Standing, heard: Heard) -> bool:
+    """Whether this event may need the order's name and e-mail (a withdrawal's declaration)."""
+    return standing.facts.withdrawal or heard.command == "withdraw" or standing.state in _DECLARING
 
 
 def _heard(event: Event) -> Heard:

@@ -18,8 +18,15 @@ from bot import shop_facts
 from bot.cases.files import load_file
 from bot.channels.events import Event, PhotoIn
 from bot.photos import near_copies
-from bot.storage.models import SHOP_SETTINGS_ID, OwnershipMiss, Photo, ReturnCase, ShopSettings
-from flows.conversation_world import Facts, Item, Parcel, World
+from bot.storage.models import (
+    SHOP_SETTINGS_ID,
+    Order,
+    OwnershipMiss,
+    Photo,
+    ReturnCase,
+    ShopSettings,
+)
+from flows.conversation_world import Contact, Facts, Item, Parcel, World
 from flows.facts import ShopPolicy
 from flows.understanding import Heard
 
@@ -65,8 +72,13 @@ async def look_up(
     channel: str = "",
     settings: ShopSettings | Unread | None = UNREAD,
     asking_ownership: bool = False,
+    withdrawing: bool = False,
+    sends_email: bool = False,
 ) -> Looked:
     """Reads everything the core may need for this event (`settings`: unless the caller has).
+
+    `withdrawing`: a withdrawal may be declared; the order's name and e-mail are then looked up,
+    once the customer has proven the order is theirs. `sends_email`: the shop's e-mail is set up.
 
     At the ownership step (`asking_ownership`), only the message's first postcode or e-mail is tried
     (a list of postcodes is one guess, not many); a wrong one is counted with the recent others for
@@ -84,6 +96,7 @@ async def look_up(
     looked = Looked(World(today=now.astimezone(PARIS).date(), now=now))
     parcels: dict[str, Parcel] = {}
     proves = False
+    contact = None
     for number in numbers:
         found = await shop_facts.find_parcel(session, number)
         if found is None:
@@ -96,6 +109,8 @@ async def look_up(
             if facts.found_by == "email":  # the e-mail named the order: it proves nothing more
                 proofs = [proof for proof in proofs if "@" not in proof]
             proves = bool(proofs) and found.owned_by(proofs[0])
+            if withdrawing and (facts.owner_verified or proves):
+                contact = await _contact(session, found.order_id)
     given = target or (facts.order_key[:64] if facts.order_key else None)
     # A proof given early (with the number, or before it) is a guess too, counted like the others.
     early = (
@@ -131,8 +146,15 @@ async def look_up(
         channel=channel,
         opening_hours=settings.opening_hours if settings else "",
         case=await load_file(session, case) if case is not None else None,
+        contact=contact,
+        sends_email=sends_email,
     )
     return looked
+
+
+async def _contact(session: AsyncSession, order_id: int) -> Contact | None:
+    order = await session.get(Order, order_id)
+    return Contact(order.shipping_name.strip(), order.email.strip()) if order else None
 
 
 async def _order_parcels(session: AsyncSession, facts: Facts) -> tuple[str, ...]:
@@ -208,6 +230,8 @@ async def _parcel(
         delivered_on=found.delivered_on,
         last_parcel_delivered_on=found.last_parcel_delivered_on,
         items=tuple(items),
+        order_items_value=found.order_items_value,
+        order_delivery=found.order_delivery,
     )
 
 

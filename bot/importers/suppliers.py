@@ -67,6 +67,7 @@ async def import_suppliers(
         raise FileRejected("ce fichier TOML n'a ni section [shop] ni [[suppliers]].")
     lines = _table_lines(text)
     if "shop" in document:
+        _require_mediator(document["shop"])
         await _import_shop(session, document["shop"], lines.get("shop", [1])[0], report, actor)
     seen: set[str] = set()
     for index, entry in enumerate(_array(document, "suppliers", report, lines)):
@@ -142,6 +143,30 @@ async def _import_shop(
     report.updated += 1
 
 
+MEDIATOR_KEYS = ("mediator_name", "mediator_website")
+
+
+def _require_mediator(raw: Any) -> None:
+    """The consumer mediator is the law's (L612-1, L616-1): a [shop] without it imports nothing."""
+    if not isinstance(raw, dict):
+        return
+    for key in MEDIATOR_KEYS:
+        value = raw.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise FileRejected(
+                f"section [shop] : {key} manquant ou vide. Le médiateur de la consommation de la "
+                "boutique est obligatoire (articles L612-1 et L616-1 du Code de la consommation) : "
+                'indiquez son nom et son site, par exemple mediator_name = "CM2C" et '
+                'mediator_website = "https://www.cm2c.net". Rien n\'a été importé.'
+            )
+    website = raw["mediator_website"].strip()
+    if not re.match(r"^https?://[^\s/]+\.[^\s]+$", website):
+        raise FileRejected(
+            "section [shop] : mediator_website doit être l'adresse du site du médiateur, par "
+            f"exemple https://www.cm2c.net (reçu « {website} »). Rien n'a été importé."
+        )
+
+
 def _shop_values(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise _Invalid("doit être une table")
@@ -160,6 +185,13 @@ def _shop_values(raw: Any) -> dict[str, Any]:
     }
     if "opening_hours" in merged:
         values["opening_hours"] = _text(merged, "opening_hours")
+    values["mediator_name"] = _text(merged, "mediator_name")
+    values["mediator_website"] = _text(merged, "mediator_website")
+    # L221-23: without terms saying so, the shop pays a customer-side return.
+    terms = merged.get("return_costs_terms", "")
+    if not isinstance(terms, str):
+        raise _Invalid(f"return_costs_terms doit être un texte (reçu {terms!r})")
+    values["return_costs_terms"] = terms.strip() or None
     return values
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.agents.handoff import ALBUM_LIMIT, add_to_topic, topic_for
+from bot.cases.withdrawals import ACKNOWLEDGEMENT
 from bot.channels.outbox import ABANDONED, FailureHook
 from bot.channels.writes import WriteGate
 from bot.mail.delivery import CHANNEL as EMAIL_CHANNEL
@@ -157,7 +158,9 @@ def failure_reporter(
             return
         error = (row.last_error or "").removeprefix(ABANDONED)
         to = str(row.payload.get("to") or row.chat_id)
-        if abandoned:
+        if row.payload.get("kind") == ACKNOWLEDGEMENT:
+            text = _acknowledgement_failure(to, error, abandoned=abandoned)
+        elif abandoned:
             text = (
                 f"⚠️ L'e-mail de demande d'accord à {_e(to)} a été refusé ({_e(error)}) et ne sera "
                 "pas renvoyé. Transmettez la demande vous-même :\n"
@@ -184,6 +187,20 @@ def failure_reporter(
             add_to_topic(session, topic, {"kind": "note", "text": text}, case.id)
 
     return report
+
+
+def _acknowledgement_failure(to: str, error: str, *, abandoned: bool) -> str:
+    """A withdrawal's acknowledgement e-mail that did not go: the customer has it in the chat."""
+    if abandoned:
+        return (
+            f"⚠️ L'accusé de réception de la rétractation n'a pas pu partir par e-mail à {_e(to)} "
+            f"({_e(error)}) et ne sera pas renvoyé. Le client l'a reçu dans sa conversation ; "
+            "envoyez-le-lui par e-mail vous-même si besoin."
+        )
+    return (
+        f"⚠️ L'accusé de réception de la rétractation n'est pas encore parti par e-mail à {_e(to)} "
+        f"({_e(error)}) ; nouvel essai automatique. Rien n'est perdu."
+    )
 
 
 def _note(session: AsyncSession, topic: AgentTopic | None, case: ReturnCase, text: str) -> None:

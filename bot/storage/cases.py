@@ -137,3 +137,28 @@ class OwnershipMiss(Base):
     )
     tracking_number: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class WithdrawalRecord(Base):
+    """One withdrawal declaration (L221-21), sent (`outcome` "sent") or declined ("went_back",
+    "late", "exempt"), with what it declared and the text the customer was sent: kept as it was.
+
+    The code only ever inserts it (the same declaration written again is ignored:
+    `bot.cases.withdrawals`); the database refuses UPDATE and DELETE (migration 0007's triggers).
+    """
+
+    __tablename__ = "withdrawal_records"
+    __table_args__ = (UniqueConstraint("case_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("return_cases.id"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    outcome: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]  # when the customer began the declaration: the time that counts
+    sent_at: Mapped[datetime]  # when it was sent, or declined
+    name: Mapped[str] = mapped_column(String(200))
+    order_name: Mapped[str] = mapped_column(String(64))
+    item: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(320))  # the acknowledgement's address
+    text: Mapped[str] = mapped_column(Text)  # what the customer was sent (Telegram HTML)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,14 @@
 
 from bot.storage.agents import AgentTopic
 from bot.storage.base import Base
-from bot.storage.cases import Conversation, Customer, OwnershipMiss, Photo, ReturnCase
+from bot.storage.cases import (
+    Conversation,
+    Customer,
+    OwnershipMiss,
+    Photo,
+    ReturnCase,
+    WithdrawalRecord,
+)
 from bot.storage.jobs import ScheduledJob
 from bot.storage.messaging import AuditEntry, InboxUpdate, OutboxMessage
 from bot.storage.orders import Order, OrderLine, Shipment, shipment_lines
@@ -36,5 +43,6 @@ __all__ = [
     "ShopSettings",
     "Supplier",
     "SupplierPolicyVersion",
+    "WithdrawalRecord",
     "shipment_lines",
 ]

@@ -33,6 +33,13 @@ class ShopSettings(Base):
     # L221-20: when the customer was not told of the right of withdrawal, the period grows by 12 months.
     customer_informed_of_withdrawal: Mapped[bool] = mapped_column(default=True)
     opening_hours: Mapped[str] = mapped_column(Text, default="du lundi au vendredi, de 9 h à 18 h")
+    # L221-23: the wording of the shop's terms that put a customer-side return's cost on the
+    # customer; None: the shop pays it.
+    return_costs_terms: Mapped[str | None] = mapped_column(Text, default=None)
+    # L612-1, L616-1, R616-1: the consumer mediator, named in every refusal. Required at import;
+    # None only in a database imported before it was asked for.
+    mediator_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    mediator_website: Mapped[str | None] = mapped_column(String(300), default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

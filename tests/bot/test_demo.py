@@ -14,11 +14,31 @@ from tests.helpers import ROOT
 Sessions = async_sessionmaker[AsyncSession]
 
 
+# The shop settings issue 11 added to the shared examples' [shop]: the terms on return costs
+# (L221-23) and the consumer mediator (L612-1, L616-1), with their comments.
+ADDED_SHOP_KEYS = ("return_costs_terms = ", "mediator_name = ", "mediator_website = ")
+
+
 def test_the_demo_files_are_the_shared_examples() -> None:
     shared = ROOT.parent / "shared" / "examples"
     if shared.is_dir():  # the project must also work without ../shared
-        for name in ("suppliers.toml", "orders_export.csv", "shipments.csv"):
+        for name in ("orders_export.csv", "shipments.csv"):
             assert demo_file(name) == (shared / name).read_bytes(), name
+        demo = demo_file("suppliers.toml").decode().splitlines()
+        kept = [line for line in demo if not _added(line)]
+        assert kept == (shared / "suppliers.toml").read_text(encoding="utf-8").splitlines()
+
+
+def _added(line: str) -> bool:
+    return line.startswith(ADDED_SHOP_KEYS) or line.startswith(
+        ("# The wording of the shop's terms", "# quoted to the customer", "# The consumer mediator")
+    )
+
+
+def test_the_demo_shop_names_its_mediator_and_its_terms_on_return_costs() -> None:
+    demo = demo_file("suppliers.toml").decode()
+
+    assert all(key in demo for key in ADDED_SHOP_KEYS)
 
 
 async def test_dates_are_shifted_so_the_latest_delivery_was_yesterday(sessions: Sessions) -> None:

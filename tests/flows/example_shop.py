@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from flows.facts import CaseFacts, Category, Reason, ShopPolicy, SupplierPolicy
+from flows.facts import CaseFacts, Category, Mediator, Reason, ShopPolicy, SupplierPolicy
 
 DEMO_DATA = Path(__file__).resolve().parents[2] / "bot" / "demo" / "data"
 
@@ -28,6 +28,9 @@ class Item:
     category: Category
     supplier: SupplierPolicy
     delivered_on: date | None
+    quantity: int = 1
+    order_items_value: Decimal | None = None  # every line of its order
+    order_delivery: Decimal = Decimal(0)  # the order's Shipping column
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,9 @@ class ExampleShop:
             today=today,
             delivered_on=item.delivered_on,
             seal_intact=seal_intact,
+            quantity=item.quantity,
+            order_items_value=item.order_items_value,
+            order_delivery=item.order_delivery,
         )
         return facts, item.supplier
 
@@ -88,6 +94,8 @@ def load_example_shop() -> ExampleShop:
         escalate_above_value=Decimal(settings["escalate_above_value"]),
         fallback_return_address=settings["fallback_return_address"],
         supplier_windows=tuple(s.window_days for s in by_vendor.values()),
+        return_costs_terms=settings.get("return_costs_terms", ""),
+        mediator=Mediator(settings["mediator_name"], settings["mediator_website"]),
     )
     categories = {p["sku"]: cast(Category, p["category"]) for p in config.get("products", [])}
 
@@ -96,6 +104,12 @@ def load_example_shop() -> ExampleShop:
         lines_by_order.setdefault(row["Name"], []).append(row)
 
     items: dict[tuple[str, str], Item] = {}
+    value = {
+        name: sum(Decimal(r["Lineitem price"]) * int(r["Lineitem quantity"]) for r in rows)
+        for name, rows in lines_by_order.items()
+    }
+    # Shopify writes the order's totals on its first line only.
+    delivery = {name: Decimal(rows[0]["Shipping"] or 0) for name, rows in lines_by_order.items()}
     for shipment in _read_csv("shipments.csv"):
         skus = set(shipment["skus"].split("|")) - {""}
         delivered = shipment["delivered_at"]
@@ -109,5 +123,8 @@ def load_example_shop() -> ExampleShop:
                 category=categories.get(sku, "standard"),
                 supplier=by_vendor[line["Vendor"]],
                 delivered_on=date.fromisoformat(delivered) if delivered else None,
+                quantity=int(line["Lineitem quantity"]),
+                order_items_value=value[shipment["order"]],
+                order_delivery=delivery[shipment["order"]],
             )
     return ExampleShop(shop=shop, suppliers={s.code: s for s in by_vendor.values()}, items=items)

@@ -65,7 +65,7 @@ def test_authorised_then_label_then_in_transit_received_refunded_and_rated() -> 
 
     refunded = chat.case_event("refund")
     assert refunded.status == "refunded"
-    assert refunded.file.amount == Decimal("34.90")
+    assert refunded.file.amount == Decimal("39.80")  # 34,90 € and the delivery, 4,90 €
     assert FollowUpDue(3) in refunded.events
     assert refunded.replies[0].template == "refund_made"
 
@@ -212,3 +212,9 @@ def test_every_actor_is_welcome_at_every_status(status: str) -> None:
     for trigger in ("close", "receive", "refund", "follow_up", "cancel", "rate", "remind"):
         answer = advance(case, trigger, today=NOV_5, score=5, kind="refund", due=NOV_5)
         assert answer.status in STATUSES
+
+
+def test_a_case_decided_before_the_delivery_was_counted_refunds_its_items() -> None:
+    file = CaseFile(price=Decimal("12.90"), quantity=2)
+
+    assert file.refund is not None and file.refund.total == Decimal("25.80")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -291,3 +292,123 @@ def test_where_is_my_return_says_the_step_and_the_next_date_then_the_question_ag
     assert "nous attendons votre colis retour" in text
     assert "samedi 5 décembre 2026" in text  # the replacement is due within 30 days (L217-10)
     assert status.buttons[0].id == "return:shipped"
+
+
+# Refund amounts with the delivery (L221-24), return costs (L221-23), the mediator (L616-1)
+
+PAYMENT = "sur le moyen de paiement utilisé pour la commande"
+
+
+def _rendered(chat: PureChat) -> str:
+    return html.unescape(
+        "\n".join(
+            render(reply.template, {"reference": "R-2026-000001", **reply.values})
+            for reply in chat.said
+        )
+    )
+
+
+def _lamp_withdrawal(chat: PureChat) -> list[str]:
+    """#1001's lamp (34,90 €, delivery 4,90 €) withdrawn from: what each step says."""
+    texts = []
+    for step in ("/retractation", "6A15602676300", "69003"):
+        chat.say(step)
+        texts.append(_rendered(chat))
+    chat.press("withdrawal:confirm")
+    texts.append(_rendered(chat))
+    return texts
+
+
+def test_a_withdrawal_announces_the_item_and_the_delivery_back_on_the_means_of_payment() -> None:
+    chat = PureChat(date(2026, 10, 15))
+
+    *_, confirm, settled = _lamp_withdrawal(chat)
+
+    assert "remboursé de 39,80\u00a0€ (dont 4,90\u00a0€ de livraison)" in confirm
+    assert PAYMENT in confirm
+    assert "remboursement de <b>39,80\u00a0€</b> (dont 4,90\u00a0€ de livraison)" in settled
+    assert PAYMENT in settled
+    assert chat.case is not None and chat.case.amount is not None
+    assert str(chat.case.amount) == "39.80"
+
+
+def test_the_offer_gives_the_refund_with_the_delivery_and_the_means_of_payment() -> None:
+    chat = _lamp_chat()
+    chat.photo()
+
+    chat.press("photos:done")
+
+    offer = _rendered(chat)
+    assert "Remboursement de 39,80\u00a0€ (dont 4,90\u00a0€ de livraison)" in offer
+    assert PAYMENT in offer
+
+
+def test_the_refund_made_says_the_amount_and_the_means_of_payment() -> None:
+    chat = PureChat(date(2026, 10, 15))
+    _lamp_withdrawal(chat)
+    chat.case_event("return_shipped", tracking_number="6A99999999999")
+    chat.case_event("receive")
+
+    chat.case_event("refund")
+
+    made = _rendered(chat)
+    assert "remboursé <b>39,80\u00a0€</b> (dont 4,90\u00a0€ de livraison)" in made
+    assert PAYMENT in made
+
+
+def test_the_customer_pays_the_return_by_the_shop_s_terms_quoted_in_the_instructions() -> None:
+    chat = PureChat(date(2026, 10, 15))
+
+    *_, settled = _lamp_withdrawal(chat)
+
+    assert "Les frais de retour sont à votre charge, comme le prévoient nos conditions" in settled
+    assert f"« {chat.shop.return_costs_terms} »" in settled
+
+
+def test_without_terms_the_shop_pays_the_return_and_no_cost_is_mentioned() -> None:
+    chat = PureChat(date(2026, 10, 15), shop=replace(PureChat(NOV_5).shop, return_costs_terms=""))
+
+    *_, settled = _lamp_withdrawal(chat)
+
+    assert "Le retour est à nos frais" in settled
+    assert "étiquette prépayée" in settled
+    assert "à votre charge" not in settled
+
+
+@pytest.mark.parametrize(
+    ("message", "template"),
+    [("la lampe est trop grande 6A15602676300", "declined_late")],
+)
+def test_a_declined_request_names_the_consumer_mediator(message: str, template: str) -> None:
+    chat = PureChat(NOV_5)
+    chat.say(message)
+    chat.say("69003")
+    if chat.state == "ask_photos":
+        chat.press("photos:skip")
+
+    assert chat.said[-1].template == template
+    text = _rendered(chat)
+    assert "médiateur de la consommation" in text
+    assert "CM2C, https://www.cm2c.net" in text
+
+
+def test_an_exempt_item_s_refusal_names_the_consumer_mediator() -> None:
+    chat = PureChat(date(2026, 11, 28))
+    chat.say("trop petit 6C02345678901")
+    chat.say("13002")
+    if chat.state == "ask_photos":
+        chat.press("photos:skip")
+
+    assert chat.said[-1].template == "declined_exempt"
+    assert "CM2C, https://www.cm2c.net" in _rendered(chat)
+
+
+def test_an_agent_s_refusal_names_the_consumer_mediator() -> None:
+    chat = _lamp_chat()
+    chat.photo()
+    chat.press("photos:done")
+
+    chat.case_event("refuse", motive="l'article a été utilisé")
+
+    assert chat.templates() == ["agent_refused"]
+    assert "médiateur de la consommation dont nous relevons : CM2C" in _rendered(chat)

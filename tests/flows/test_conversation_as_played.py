@@ -261,7 +261,8 @@ def test_one_of_two_chargers_broken_is_one_charger_refunded_or_replaced() -> Non
     offer = chat.say("c tout")[-1]
 
     assert offer.template == "offer"
-    assert (offer.values["quantity"], offer.values["amount"]) == (1, Decimal("9.90"))
+    # 9,90 € and half of the delivery (3,90 € for two chargers)
+    assert (offer.values["quantity"], offer.values["amount"]) == (1, Decimal("11.85"))
     chat.press("option:keep_and_replace")
     assert chat.case is not None and chat.case.quantity == 1
     assert ReplacementToOrder(None, 1) in chat.last_case_events
@@ -278,9 +279,9 @@ def test_several_of_a_line_asks_how_many_are_concerned_and_the_amount_follows() 
     assert chat.say("euh")[0].template == "reask_quantity"
     assert chat.say("les deux")[0].template == "ask_photos"
     chat.photo()
-    assert chat.say("c tout")[-1].values["amount"] == Decimal("19.80")
+    assert chat.say("c tout")[-1].values["amount"] == Decimal("23.70")  # and the 3,90 € delivery
     chat.press("option:refund")
-    assert chat.case is not None and chat.case.amount == Decimal("19.80")
+    assert chat.case is not None and chat.case.amount == Decimal("23.70")
 
 
 def test_a_line_of_one_is_not_asked_how_many() -> None:

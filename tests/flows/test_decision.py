@@ -265,3 +265,66 @@ def test_example_shop_is_read_from_the_demo_data() -> None:
     assert SHOP.shop.window_days == 15
     assert all(isinstance(s, SupplierPolicy) for s in SHOP.suppliers.values())
     assert isinstance(SHOP.facts(*LAMP, "damaged", date(2026, 10, 10))[0], CaseFacts)
+
+
+# Refund amounts (L221-24), return costs (L221-23)
+
+CHARGERS = ("LX123456785CN", "SZ-CHARGER-20W")  # #1006: 2 × 9,90 €, delivery 3,90 €
+
+
+def test_a_withdrawal_refunds_the_item_and_the_standard_delivery() -> None:
+    decision = _example(*LAMP, "changed_mind", date(2026, 10, 15))  # #1001, delivery 4,90 €
+
+    assert decision.refund is not None
+    assert (decision.refund.items, decision.refund.delivery) == (Decimal("34.90"), Decimal("4.90"))
+    assert decision.refund.total == Decimal("39.80")
+
+
+def test_a_conformity_refund_refunds_the_delivery_too() -> None:
+    decision = _example(*LAMP, "damaged", date(2026, 11, 5))
+
+    assert decision.window == "conformity"
+    assert decision.refund is not None and decision.refund.total == Decimal("39.80")
+
+
+def test_returning_one_of_two_units_refunds_half_of_the_delivery() -> None:
+    one = _example(*CHARGERS, "damaged", date(2026, 11, 28), quantity=1)
+    both = _example(*CHARGERS, "damaged", date(2026, 11, 28))
+
+    assert one.refund is not None and both.refund is not None
+    assert (one.refund.items, one.refund.delivery) == (Decimal("9.90"), Decimal("1.95"))
+    assert (both.refund.items, both.refund.delivery) == (Decimal("19.80"), Decimal("3.90"))
+
+
+def test_no_refund_amount_when_no_refund_is_offered() -> None:
+    decision = _example(*LAMP, "changed_mind", date(2026, 11, 5))  # after the window
+
+    assert decision.options == ()
+    assert decision.refund is None
+
+
+def test_without_terms_saying_so_the_shop_pays_a_customer_side_return() -> None:
+    shop = replace(SHOP.shop, return_costs_terms="")
+    facts, supplier = SHOP.facts(*LAMP, "changed_mind", date(2026, 10, 15))
+
+    decision = decide(facts, supplier, shop)
+
+    assert decision.return_paid_by == "shop"
+    assert decision.prepaid_label == "supplier"  # lumina provides return labels
+    assert decision.return_costs_terms is None
+
+
+def test_the_customer_pays_a_customer_side_return_by_the_shop_s_terms() -> None:
+    decision = _example(*LAMP, "changed_mind", date(2026, 10, 15))
+
+    assert decision.return_paid_by == "customer"
+    assert decision.prepaid_label is None
+    assert decision.return_costs_terms == SHOP.shop.return_costs_terms
+    assert "à la charge du client" in (decision.return_costs_terms or "")
+
+
+def test_the_shop_s_terms_are_not_quoted_when_the_shop_pays() -> None:
+    decision = _example(*LAMP, "damaged", date(2026, 11, 5))
+
+    assert decision.return_paid_by == "shop"
+    assert decision.return_costs_terms is None

@@ -32,3 +32,17 @@ def test_the_shop_deadlines_after_the_choice_cite_their_articles_and_every_tier(
     assert "| 391 et plus |" in section
     assert f"prévenue {law.REMINDER_DAYS_BEFORE} jours avant" in section
     assert "pas une obligation légale" in section
+
+
+def test_refund_amounts_return_costs_and_the_mediator_cite_their_articles() -> None:
+    section = render_rules().split("## Montant du remboursement, frais de retour, médiateur")[1]
+    section = section.split("\n## ")[0]
+
+    for article in ("L221-24", "L217-14", "L217-16", "L221-23", "L612-1", "L616-1", "R616-1"):
+        assert article in section, article
+    assert "livraison comprise" in section
+    assert "34,90 € seul dans sa commande, livraison 4,90 € → 39,80 €" in section
+    assert "9,90 € + 1,95 € = 11,85 €" in section  # the partial return's share, pro rata
+    assert "moyen de paiement utilisé pour la commande" in section
+    assert "`return_costs_terms`" in section
+    assert "`mediator_name`, `mediator_website`" in section

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -72,3 +74,29 @@ def test_every_button_label_exists_and_items_show_their_price() -> None:
 def _keep_values(**values: object) -> dict[str, object]:
     sample = next(r for r in SAMPLES if r.template == "instructions_keep_and_replace")
     return {"reference": "R-2026-000123", **sample.values, **values}
+
+
+_REFUND_ANNOUNCED = re.compile(
+    r"rembours\w*[^.]*?(\d+,\d\d\u00a0€|au plus tard|dès réception)", re.I
+)
+_DECLINING = ("declined_exempt", "declined_late", "agent_refused")
+
+
+def test_every_message_announcing_a_refund_says_the_means_of_payment() -> None:
+    """L221-24: the refund goes back on the means of payment the customer used."""
+    announced = 0
+    for reply in SAMPLES:
+        text = html.unescape(render(reply.template, {"reference": "R-2026-000123", **reply.values}))
+        if _REFUND_ANNOUNCED.search(text):
+            announced += 1
+            assert "sur le moyen de paiement utilisé pour la commande" in text, reply.template
+    assert announced >= 5
+
+
+def test_every_refusal_and_declined_request_names_the_consumer_mediator() -> None:
+    """L616-1, R616-1: the mediator's name and website in every refusal."""
+    said = [reply for reply in SAMPLES if reply.template in _DECLINING]
+    assert {reply.template for reply in said} == set(_DECLINING)
+    for reply in said:
+        text = render(reply.template, {"reference": "R-2026-000123", **reply.values})
+        assert "médiateur de la consommation" in text and "https://www.cm2c.net" in text

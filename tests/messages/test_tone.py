@@ -128,6 +128,7 @@ def test_the_first_of_the_month_is_said_1er() -> None:
 def test_a_name_after_de_is_elided_before_a_vowel() -> None:
     decision = sample_offer_decision()
     values = {"decision": decision, "amount": Decimal("29.90"), "reference": REFERENCE}
+    values |= {"name": "Camille Martin", "order": "#1000", "email": None, "by_email": False}
 
     earbuds = render("confirm_withdrawal", {**values, "item": _Named("Écouteurs sans fil")})
     lamp = render("confirm_withdrawal", {**values, "item": _Named("Lampe Opaline")})

@@ -154,7 +154,8 @@ async def test_amounts_are_to_the_cent_positive_and_above_what_was_paid_only_whe
         assert "au centime près" in (await desk.said_to_agents())[-1], wrong
     await desk.agent("/rembourser 100000")
     warning = (await desk.said_to_agents())[-1]
-    assert "dépasse ce que le client a payé" in warning and "34,90" in warning
+    # 34,90 € and the 4,90 € delivery the order paid (L221-24)
+    assert "dépasse ce que le client a payé" in warning and "39,80" in warning
     assert len(await desk.said_to_customer()) == before  # nothing said to the customer yet
 
     await desk.agent("/confirmer")
@@ -162,3 +163,18 @@ async def test_amounts_are_to_the_cent_positive_and_above_what_was_paid_only_whe
     refund = (await desk.said_to_customer())[-1]
     assert "100\u202f000,00\u00a0€" in refund
     assert len(await desk.said_to_customer()) == before + 1
+
+
+async def test_refunding_the_item_and_its_delivery_is_not_above_what_was_paid(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    desk = await handed_over(sessions)
+    before = len(await desk.said_to_customer())
+
+    await desk.agent("/rembourser 39,81")
+    assert "dépasse ce que le client a payé" in (await desk.said_to_agents())[-1]
+    await desk.agent("/rembourser 39,80")
+
+    said = await desk.said_to_customer()
+    assert len(said) == before + 1
+    assert "39,80\u00a0€" in said[-1] and "moyen de paiement utilisé pour la commande" in said[-1]

@@ -31,3 +31,16 @@ async def test_one_topic_per_customer_a_card_each_handover_and_a_note_when_the_c
     assert "le pied est fendu" in rows[1].payload["text"]
     assert "Le client a annulé sa demande : le bot lui répond." in rows[2].payload["text"]
     assert {row.payload["topic_id"] for row in rows} == {topics[0].id}
+
+
+async def test_the_card_gives_the_refund_with_the_delivery(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    desk = await handed_over(sessions)
+
+    card = (await desk.rows(AGENTS_CHANNEL))[0].payload["text"]
+
+    assert (
+        "Remboursement : 39,80\u00a0€ (articles 34,90\u00a0€, livraison 4,90\u00a0€), "
+        "sur le moyen de paiement de la commande"
+    ) in card

@@ -165,7 +165,7 @@ async def test_authorised_label_sent_in_transit_received_refunded_then_the_follo
     assert await shop.last_templates() == ["return_received"]
     await shop.agent("/remboursé")
     refund = (await shop.said_to_customer())[-1]
-    assert refund["template"] == "refund_made" and "34,90" in str(refund["text"])
+    assert refund["template"] == "refund_made" and "39,80" in str(refund["text"])
     assert "moyen de paiement" in str(refund["text"])
     case = await shop.case()
     assert (case.status, case.refunded_on) == ("refunded", START.date())

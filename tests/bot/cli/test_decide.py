@@ -130,3 +130,55 @@ def test_bad_input_exits_1_with_a_french_message(
     code, _, err = _decide(shop, *args)
     assert code == 1
     assert message in err
+
+
+def test_json_reports_the_refund_with_delivery_and_the_mediator(shop: CliRunner) -> None:
+    args = ["--tracking", "6A15602676300", "--reason", "changed_mind", "--today", "2026-10-15"]
+
+    _, out, _ = _decide(shop, *args, "--json")
+
+    got = json.loads(out)
+    assert got["order"] == "#1001"
+    assert got["refund"] == {"items": "34.90", "delivery": "4.90", "total": "39.80"}
+    assert got["mediator"] == {"name": "CM2C", "website": "https://www.cm2c.net"}
+    assert got["return_paid_by"] == "customer"
+    assert got["return_costs_terms"].startswith("Les frais de renvoi d'un article")
+
+
+def test_json_the_refund_of_one_of_two_parcels_items_and_no_refund_when_declined(
+    shop: CliRunner,
+) -> None:
+    _, out, _ = _decide(
+        shop,
+        "--tracking",
+        "LX123456785CN",
+        "--reason",
+        "damaged",
+        "--today",
+        "2026-11-28",
+        "--json",
+    )
+    assert json.loads(out)["refund"] == {"items": "19.80", "delivery": "3.90", "total": "23.70"}
+
+    _, out, _ = _decide(
+        shop,
+        "--tracking",
+        "6A15602676300",
+        "--reason",
+        "size_color",
+        "--today",
+        "2026-11-05",
+        "--json",
+    )
+    declined = json.loads(out)
+    assert declined["options"] == [] and declined["refund"] is None
+    assert declined["mediator"]["name"] == "CM2C"
+
+
+def test_text_says_the_refund_with_delivery_and_the_mediator(shop: CliRunner) -> None:
+    _, out, _ = _decide(
+        shop, "--tracking", "6A15602676300", "--reason", "damaged", "--today", "2026-11-05"
+    )
+
+    assert "Remboursement : 39,80\u00a0€ (articles 34,90\u00a0€, livraison 4,90\u00a0€)" in out
+    assert "Médiateur de la consommation : CM2C (https://www.cm2c.net)" in out

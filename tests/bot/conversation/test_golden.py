@@ -69,7 +69,7 @@ def _assert_the_right_ending(row: dict[str, str], case: ReturnCase, texts: list[
             assert "adresse de retour" not in said
         if first == "refund" and decision["window"] == "withdrawal":
             assert case.withdrawal_acknowledged_at is not None
-            assert "accusons réception de votre rétractation" in said
+            assert "Accusé de réception de votre rétractation" in said
 
 
 def _compare_transcript(row_id: str, transcript: str) -> None:

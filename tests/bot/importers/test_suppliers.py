@@ -116,3 +116,52 @@ async def test_shop_section_errors_name_the_field(sessions: Sessions) -> None:
     report = await run_import(sessions, "suppliers", broken.encode(), strict=True)
     assert not report.committed
     assert "keep_item_max_value" in report.rejected[0].reason
+
+
+async def test_the_shop_s_mediator_and_terms_on_return_costs_are_imported(
+    sessions: Sessions,
+) -> None:
+    await run_import(sessions, "suppliers", TOML.encode())
+    async with sessions() as session:
+        shop = await session.get_one(ShopSettings, 1)
+        assert (shop.mediator_name, shop.mediator_website) == ("CM2C", "https://www.cm2c.net")
+        assert shop.return_costs_terms is not None
+        assert shop.return_costs_terms.startswith("Les frais de renvoi d'un article")
+
+
+async def test_without_terms_on_return_costs_none_is_stored(sessions: Sessions) -> None:
+    without = "\n".join(
+        line for line in TOML.splitlines() if not line.startswith("return_costs_terms")
+    )
+    report = await run_import(sessions, "suppliers", without.encode(), strict=True)
+    assert report.committed
+    async with sessions() as session:
+        assert (await session.get_one(ShopSettings, 1)).return_costs_terms is None
+
+
+async def test_a_shop_without_its_mediator_imports_nothing_and_says_which_key(
+    sessions: Sessions,
+) -> None:
+    for key in ("mediator_name", "mediator_website"):
+        without = "\n".join(line for line in TOML.splitlines() if not line.startswith(key))
+
+        report = await run_import(sessions, "suppliers", without.encode())
+
+        assert not report.committed
+        assert report.file_error is not None
+        assert f"{key} manquant" in report.file_error
+        assert "médiateur de la consommation" in report.file_error
+        assert "L612-1" in report.file_error
+    async with sessions() as session:
+        assert await session.get(ShopSettings, 1) is None
+        assert await session.scalar(select(func.count()).select_from(Supplier)) == 0
+
+
+async def test_a_mediator_s_website_must_be_an_address(sessions: Sessions) -> None:
+    broken = TOML.replace('mediator_website = "https://www.cm2c.net"', 'mediator_website = "CM2C"')
+
+    report = await run_import(sessions, "suppliers", broken.encode())
+
+    assert report.file_error is not None and "mediator_website" in report.file_error
+    async with sessions() as session:
+        assert await session.get(ShopSettings, 1) is None

@@ -17,7 +17,7 @@ from bot.channels.pacing import Limits
 from bot.channels.writes import WriteGate
 from bot.config import Settings
 from bot.storage.database import open_database
-from bot.storage.models import Conversation, Photo, ReturnCase
+from bot.storage.models import Conversation, Photo, ReturnCase, WithdrawalRecord
 from bot.telegram.app import Tuning, build_senders, sending_limits
 from bot.telegram.client import ReturnBot
 from tests.bot.telegram.fake_bot_api import FakeBotApi, Sent, eventually
@@ -25,6 +25,7 @@ from tests.bot.telegram.running import BotProcess, load_demo_shop
 from tests.helpers import returnbot
 
 CAMILLE = 4242  # ordered the Opaline lamp, parcel 6A15602676300, postcode 69003
+INES = 3300  # ordered the 189 € Solstice floor lamp, parcel 3318810025, postcode 33000
 
 
 def photo_of_the_damage(seed: int) -> bytes:
@@ -110,6 +111,39 @@ async def test_a_complete_conversation_with_free_text_a_photo_and_buttons(
     assert conversation.state == "done"
     assert (case.reason, case.chosen_option) == ("damaged", "refund")
     assert (bot_process.data_dir / "photos").is_dir() and photo.path.endswith(".jpg")
+    assert await bot_process.stop() == 0
+
+
+async def test_a_189_euro_withdrawal_is_served_by_the_bot_with_its_declaration_and_acknowledgement(
+    api: FakeBotApi, bot_process: BotProcess, database_url: str
+) -> None:
+    await load_demo_shop(database_url)
+    bot_process.start()
+    await bot_process.started()
+
+    api.send_command(INES, "/retractation")
+    await replies(api, INES, 2)
+    api.send_text(INES, "3318810025")
+    await replies(api, INES, 3)
+    api.send_text(INES, "33000")
+    declaration = (await replies(api, INES, 4))[-1]
+    assert "Inès Moreau" in declaration.text and "#1005" in declaration.text
+    assert [label for label, _ in declaration.buttons] == [
+        "Confirmer la rétractation",
+        "Revenir aux options",
+    ]
+
+    api.press(INES, button(declaration, "Confirmer la rétractation"), declaration.message_id)
+    acknowledgement = (await replies(api, INES, 5))[4]
+
+    assert "Accusé de réception de votre rétractation" in acknowledgement.text
+    assert (
+        "Lampadaire arc Solstice" in acknowledgement.text
+        and "(heure de Paris)" in acknowledgement.text
+    )
+    async with open_database(database_url) as sessions, sessions() as session:
+        record = (await session.scalars(select(WithdrawalRecord))).one()
+    assert (record.outcome, record.name, record.order_name) == ("sent", "Inès Moreau", "#1005")
     assert await bot_process.stop() == 0
 
 
