@@ -110,26 +110,28 @@ def plain_words(text: str) -> list[str]:
 
 def understand(text: str) -> Heard:
     """Reads a typed message: a command, or everything it may answer. The rules are exact for
-    commands, tracking numbers, postcodes, e-mails, numbers, alarm words and asking for a person;
-    the meaning (a reason, a question off the path, where the case stands…) is the statistical
-    model's when it is confident, else the keyword rules', with the readings it hesitated between."""
+    commands, tracking numbers, postcodes, e-mails, numbers and alarm words; the meaning (a reason,
+    a question off the path, where the case stands…) is the statistical model's when it is
+    confident, else the keyword rules', with the readings it hesitated between."""
     heard = read_by_rules(text)
-    cues = rule_cues(heard)  # as the model learnt them
-    if heard.wants_agent and heard.asks is not None and (heard.question or "?" in heard.text):
-        # « vous êtes une vraie personne ? »: a question about the bot (its answer offers /agent).
-        heard = replace(heard, wants_agent=False)
-    ruled = rules_intent(heard)
-    if heard.command is not None or ruled == "agent":
-        return replace(heard, intent=ruled, confidence=1.0)
+    if heard.command is not None or heard.alarm:
+        return replace(heard, intent=rules_intent(heard), confidence=1.0)
     model = intent_model.shipped_model()
-    # A person takes over on the rules' word only (alarm words, asking for one), never on a guess.
-    readings = [r for r in model.guess(text, cues).ranked if r[0] != "agent"]
+    # A person takes over on the rules' word only, never on a guess.
+    readings = [r for r in model.guess(text, rule_cues(heard)).ranked if r[0] != "agent"]
     intent, confidence = readings[0]
-    if confidence >= model.threshold:
+    sure = confidence >= model.threshold
+    asking = heard.question or "?" in heard.text
+    if heard.wants_agent and (sure or (heard.asks is not None and asking)):
+        # « vous êtes une vraie personne ? », « un conseiller a vu mon dossier ? »: no request for one.
+        heard = replace(heard, wants_agent=False)
+    if heard.wants_agent:
+        return replace(heard, intent="agent", confidence=1.0)
+    if sure:
         return replace(_taken(heard, intent), intent=intent, confidence=confidence)
     hesitates = tuple(i for i, p in readings[:3] if p >= _WORTH_OFFERING)
-    if heard.reason is not None:
-        intent = ruled
+    if heard.reason is not None or heard.asks is not None:
+        intent = rules_intent(heard)
     return replace(heard, intent=intent, confidence=confidence, hesitates=hesitates)
 
 

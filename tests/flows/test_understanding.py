@@ -146,10 +146,14 @@ def test_buttons_mean_what_they_say() -> None:
 
 
 def test_a_question_about_the_bot_naming_a_person_is_the_question_not_a_request_for_one() -> None:
-    heard = understand("il y a un conseiller humain ou c'est un robot ?")
+    for question in (
+        "il y a un conseiller humain ou c'est un robot ?",
+        "vous êtes une vraie personne ?",
+    ):
+        heard = understand(question)
 
-    assert heard.asks == "robot"
-    assert not heard.wants_agent
+        assert heard.asks == "robot", question
+        assert not heard.wants_agent, question
     assert understand("je veux parler à une vraie personne").wants_agent
 
 
