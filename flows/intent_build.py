@@ -2,9 +2,10 @@
 
 Build time only: scikit-learn (a dev dependency) fits a multinomial logistic regression on the
 features of `flows.intent_model`; the weights are exported as plain data and read at run time by
-the pure-Python scorer, so the bot itself never imports scikit-learn. The features, the
-regularisation and the confidence threshold were chosen by 5-fold cross-validation on the training
-part only (see CONTRIBUTING.md); the held-out part is never read here.
+the pure-Python scorer, so the bot itself never imports scikit-learn. The features and the
+regularisation were chosen by 5-fold cross-validation on the training part only (see
+CONTRIBUTING.md); at the 0.6 threshold 81 % of the messages were read with confidence there, 95.5 %
+of those right. The held-out part is never read here.
 """
 
 from __future__ import annotations

@@ -152,12 +152,6 @@ def _taken(heard: Heard, intent: str) -> Heard:
     return heard
 
 
-def read_intent(text: str) -> tuple[str, float]:
-    """The message's intent (as in the corpus) and the reader's confidence in it."""
-    heard = understand(text)
-    return heard.intent, heard.confidence
-
-
 def read_by_rules(text: str) -> Heard:
     """What the keyword rules alone read in a typed message."""
     stripped = text.strip()
