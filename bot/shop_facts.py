@@ -36,6 +36,7 @@ from flows.facts import (
     ShopPolicy,
     SupplierPolicy,
 )
+from flows.law import holiday_region
 from flows.refund import Refund, refund_for
 from flows.tracking import normalise_tracking_number
 
@@ -55,6 +56,7 @@ class ParcelItem:
     quantity: int
     category: Category
     supplier_id: int | None
+    digital_waiver: bool = False  # digital content: consent and acknowledgement (L221-28, 13°)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,12 @@ class Parcel:
     order_delivery: Decimal  # the delivery the order paid
     _shipping_zip: str
     _email: str
+    order_in_transit: bool = False  # another parcel of the order has no delivery date yet
+
+    @property
+    def holiday_region(self) -> str | None:
+        """The region of the delivery postcode whose public holidays also count (L221-19)."""
+        return holiday_region(self._shipping_zip)
 
     def item(self, sku: str) -> ParcelItem | None:
         return next((item for item in self.items if item.sku == sku), None)
@@ -102,23 +110,25 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
     order = await session.get_one(Order, shipment.order_id)
     rows = (
         await session.execute(
-            select(OrderLine, Product.category)
+            select(OrderLine, Product.category, Product.digital_waiver)
             .join(shipment_lines, shipment_lines.c.order_line_id == OrderLine.id)
             .outerjoin(Product, Product.sku == OrderLine.sku)
             .where(shipment_lines.c.shipment_id == shipment.id)
             .order_by(OrderLine.position)
         )
     ).all()
-    last, items_value = (
+    # L221-18: the period runs from the last item's reception; one still in transit holds it back.
+    last, in_transit, items_value = (
         await session.execute(
             select(
-                select(func.max(Shipment.delivered_at))
-                .where(Shipment.order_id == order.id)
-                .scalar_subquery(),
+                func.max(Shipment.delivered_at),
+                func.count().filter(Shipment.delivered_at.is_(None)),
                 _order_items_value(order.id),
-            )
+            ).where(Shipment.order_id == order.id, Shipment.id != shipment.id)
         )
     ).one()
+    if shipment.delivered_at is not None and (last is None or shipment.delivered_at > last):
+        last = shipment.delivered_at
     items = tuple(
         ParcelItem(
             order_line_id=line.id,
@@ -128,8 +138,9 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
             quantity=line.quantity,
             category=cast(Category, category or "standard"),
             supplier_id=line.supplier_id,
+            digital_waiver=bool(waiver),
         )
-        for line, category in rows
+        for line, category, waiver in rows
     )
     return Parcel(
         shipment_id=shipment.id,
@@ -144,6 +155,7 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
         order_delivery=order.shipping or Decimal(0),
         _shipping_zip=order.shipping_zip,
         _email=order.email,
+        order_in_transit=in_transit > 0,
     )
 
 
@@ -209,6 +221,8 @@ async def shop_policy(session: AsyncSession) -> ShopPolicy:
         customer_informed_of_withdrawal=shop.customer_informed_of_withdrawal,
         return_costs_terms=shop.return_costs_terms or "",
         mediator=mediator_of(shop),
+        allows_repair=shop.allows_repair,
+        allows_price_reduction=shop.allows_price_reduction,
     )
 
 
@@ -264,6 +278,9 @@ async def decision_for(
         quantity=quantity or item.quantity,
         order_items_value=parcel.order_items_value,
         order_delivery=parcel.order_delivery,
+        holiday_region=parcel.holiday_region,
+        order_in_transit=parcel.order_in_transit,
+        digital_waiver=item.digital_waiver,
     )
     return decide(facts, in_force.policy, await shop_policy(session)), in_force
 

@@ -144,6 +144,7 @@ CUES: Final[list[Cue]] = [
     Cue("agent", lambda j, h: h.wants_agent, flag="customer_asked"),
     Cue("agent", lambda j, h: h.photo and j.world.duplicate_photo, flag="duplicate_photo"),
     Cue("new_email", _gives_email),
+    Cue("agent", lambda j, h: j.asks_a_remedy(h)),
     Cue("aside", _aside),
     Cue("status", lambda j, h: h.wants_status and j.state not in ("new", "cancelled")),
     Cue("start", lambda j, h: j.state in ("new", "cancelled")),

@@ -27,6 +27,8 @@ def absorb(journey: Journey, heard: Heard) -> None:
     _absorb_early_proofs(journey, heard)
     _absorb_answer(journey, heard)
     _absorb_quantity(journey, heard)
+    if heard.remedy is not None:
+        journey.facts.remedy = heard.remedy
     if heard.photo and not journey.world.photo_known:  # the same photo twice counts once
         journey.facts.photos += 1
 

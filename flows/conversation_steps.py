@@ -37,10 +37,14 @@ from flows.facts import (
     CONVERSATION_HANDOVER_FLAGS,
     OPTIONS,
     REASONS,
+    REMEDIES,
+    SEALED_CATEGORIES,
     CaseFacts,
     Decision,
+    Mediator,
     Option,
     Reason,
+    Remedy,
     side_of,
 )
 from flows.understanding import Heard
@@ -100,7 +104,7 @@ class Journey:
             return None
         facts = self.facts
         key: tuple[object, ...] = (item, parcel.tracking_number, reason, facts.seal_intact)
-        key += (facts.withdrawal_started_on, facts.quantity, *self._flags())
+        key += (facts.withdrawal_started_on, facts.quantity, facts.remedy, *self._flags())
         if self._decided is None or self._decided[0] != key:
             self._decided = (key, self._decide(item, parcel, reason))
         return self._decided[1]
@@ -119,6 +123,10 @@ class Journey:
             seal_intact=self.facts.seal_intact,
             last_parcel_delivered_on=parcel.last_parcel_delivered_on,
             handover_flags=frozenset(self._flags()),
+            holiday_region=parcel.holiday_region,
+            order_in_transit=parcel.order_in_transit,
+            digital_waiver=item.digital_waiver,
+            remedy_requested=_remedy(self.facts.remedy),
             withdrawal_started_on=_day(self.facts.withdrawal_started_on),
             quantity=self.quantity,
             order_items_value=parcel.order_items_value,
@@ -187,7 +195,7 @@ class Journey:
         item, reason = self.item, self.facts.reason
         return (
             item is not None
-            and item.category == "hygiene"
+            and item.category in SEALED_CATEGORIES
             and reason is not None
             and side_of(_reason(reason)) == "customer"
             and self.facts.seal_intact is None
@@ -241,6 +249,17 @@ class Journey:
 
     def withdrawal_confirmed(self) -> bool:
         return self.facts.withdrawal_answer is True
+
+    def asks_a_remedy(self, heard: Heard) -> bool:
+        """At the options, a repair or a price reduction asked for under the guarantee: a person
+        arranges it, with the request on the case card (L217-9, L217-14)."""
+        decision = self.decision()
+        return (
+            heard.remedy is not None
+            and self.state in ("ask_option", "ask_new_variant")
+            and decision is not None
+            and decision.window == "conformity"
+        )
 
     def shop_side(self, reason: str | None) -> bool:
         return reason is not None and side_of(_reason(reason)) == "shop"
@@ -314,7 +333,7 @@ class Journey:
         self.say("ask_quantity", buttons, item=item)
 
     def ask_seal(self) -> None:
-        """Asks whether a hygiene item's seal is still intact (L221-28)."""
+        """Asks whether a sealed item's seal is still intact (L221-28, 5° and 9°)."""
         buttons = (Button("seal:yes", "seal.yes"), Button("seal:no", "seal.no"))
         self.say("ask_seal", buttons, item=self.item)
 
@@ -325,7 +344,7 @@ class Journey:
 
     def offer_options(self) -> None:
         """Presents the decision: each option with what happens, who pays and by when."""
-        self.say("offer", self._option_buttons(), **self._offer_values())
+        self.say("offer", self._option_buttons(), today=self.world.today, **self._offer_values())
 
     def ask_new_variant(self) -> None:
         """Asks for the size or colour wanted instead."""
@@ -362,9 +381,9 @@ class Journey:
         decision = self.decision()
         rule = decision.rule_id if decision else ""
         template = "declined_late" if rule == "withdrawal_over" else "declined_exempt"
-        shop = self.world.shop
-        mediator = shop.mediator if shop else None
-        self.say(template, SETTLED_BUTTONS, rule=rule, mediator=mediator, **self._offer_values())
+        self.say(
+            template, SETTLED_BUTTONS, rule=rule, mediator=self._mediator(), **self._offer_values()
+        )
         self.emit(Declined(rule))
         if self.facts.withdrawal:
             self._record_withdrawal("late" if rule == "withdrawal_over" else "exempt")
@@ -500,12 +519,20 @@ class Journey:
 
     def remind_settled(self) -> None:
         """Reminds where the request stands once it is settled, and what the customer can do."""
-        self.say("case_status", self._settled_buttons(), case=self.world.case, asked=False)
+        self.say(
+            "case_status",
+            self._settled_buttons(),
+            case=self.world.case,
+            asked=False,
+            mediator=self._mediator(),
+        )
 
     def say_status(self) -> None:
         """Says where the case stands (« où en est mon retour ? »), then the question again."""
         buttons = self._settled_buttons() if self.state in ("done", "declined") else ()
-        self.say("case_status", buttons, case=self.world.case, asked=True)
+        self.say(
+            "case_status", buttons, case=self.world.case, asked=True, mediator=self._mediator()
+        )
         if self.state in self.questions:
             self.ask_again(None)
 
@@ -667,7 +694,11 @@ class Journey:
     def _option_buttons(self) -> tuple[Button, ...]:
         decision = self.decision()
         options = decision.options if decision else ()
-        return tuple(Button(f"option:{option}", f"option.{option}") for option in options)
+        remedies = decision.remedies if decision else ()
+        return (
+            *(Button(f"option:{option}", f"option.{option}") for option in options),
+            *(Button(f"remedy:{remedy}", f"remedy.{remedy}") for remedy in remedies),
+        )
 
     def _declaration_values(self) -> dict[str, Any]:
         """What a withdrawal declares: who (the order's name), which order, where the
@@ -696,6 +727,11 @@ class Journey:
             )
         )
 
+    def _mediator(self) -> Mediator | None:
+        """The shop's consumer mediator, named when a request is declined or refused (L616-1)."""
+        shop = self.world.shop
+        return shop.mediator if shop else None
+
     def _offer_values(self) -> dict[str, Any]:
         decision = self.decision()
         refund = decision.refund if decision else None
@@ -715,6 +751,10 @@ class Journey:
 
 def _day(iso: str | None) -> date | None:
     return date.fromisoformat(iso) if iso else None
+
+
+def _remedy(code: str | None) -> Remedy | None:
+    return next((remedy for remedy in REMEDIES if remedy == code), None)
 
 
 def _reason(code: str) -> Reason:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from flows.facts import Option, Reason
+from flows.facts import Option, Reason, Remedy
 
 COMMANDS: Final[dict[str, str]] = {
     "start": "start",
@@ -419,6 +419,21 @@ OPTION_PHRASES: Final[tuple[tuple[Option, tuple[str, ...]], ...]] = (
     ),
     ("exchange", ("echange", "echanger", "changer", "remplacer", "remplacement", "autre taille")),
     ("refund", ("rembourse", "remboursement", "rembourser", "remboursez", "argent")),
+)
+# Asking for a remedy of the conformity guarantee instead of the options (L217-9, L217-14).
+REMEDY_PHRASES: Final[tuple[tuple[Remedy, tuple[str, ...]], ...]] = (
+    ("repair", ("reparer", "reparation", "reparez", "faire reparer")),
+    (
+        "price_reduction",
+        (
+            "une reduction",
+            "reduction du prix",
+            "un geste",
+            "geste commercial",
+            "une remise",
+            "rabais",
+        ),
+    ),
 )
 ORDINALS: Final = {
     "premier": 1, "premiere": 1, "1er": 1, "1ere": 1,

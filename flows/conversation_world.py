@@ -32,6 +32,7 @@ class Item:
     category: Category
     policy: SupplierPolicy | None
     open_case: str | None = None  # another open case's reference on this line
+    digital_waiver: bool = False  # digital content: consent and acknowledgement (L221-28, 13°)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,8 @@ class Parcel:
     items: tuple[Item, ...]
     order_items_value: Decimal | None = None  # every item of the order, for the delivery's share
     order_delivery: Decimal = Decimal(0)  # the delivery the order paid
+    order_in_transit: bool = False  # another parcel of the order is on its way (L221-18)
+    holiday_region: str | None = None  # `flows.law.holiday_region` of the delivery postcode
 
     def item(self, line_id: int | None) -> Item | None:
         """The chosen item, or the only one."""
@@ -108,6 +111,7 @@ class Facts:
     photos: int = 0
     photos_settled: bool = False
     option: str | None = None
+    remedy: str | None = None  # a repair or a price reduction asked for (L217-9, L217-14)
     new_variant: str | None = None
     withdrawal_answer: bool | None = None
     withdrawal_confirmed_at: str | None = None

@@ -13,11 +13,13 @@ from flows import law
 from flows.facts import (
     FIX_DESCRIPTION,
     HANDOVER_REASONS,
+    REMEDIES,
     CaseFacts,
     Deadlines,
     Decision,
     Party,
     Payer,
+    Remedy,
     ShopPolicy,
     SupplierPolicy,
     side_of,
@@ -72,6 +74,8 @@ def decide(facts: CaseFacts, supplier: SupplierPolicy, shop: ShopPolicy) -> Deci
         flags=(FIX_DESCRIPTION,) if facts.reason == "not_as_described" else (),
         refund=_refund(facts) if "refund" in rule.options else None,
         return_costs_terms=trip.terms,
+        awaiting_last_parcel=rule.window == "withdrawal" and _awaiting_last_parcel(facts),
+        remedies=_remedies(rule, shop),
     )
 
 
@@ -86,18 +90,36 @@ def _refund(facts: CaseFacts) -> Refund:
     )
 
 
+def _remedies(rule: Rule, shop: ShopPolicy) -> tuple[Remedy, ...]:
+    """Repair (L217-9) and price reduction (L217-14), offered under the guarantee when the shop allows."""
+    if rule.window != "conformity":
+        return ()
+    allowed = {"repair": shop.allows_repair, "price_reduction": shop.allows_price_reduction}
+    return tuple(remedy for remedy in REMEDIES if allowed[remedy])
+
+
+def _awaiting_last_parcel(facts: CaseFacts) -> bool:
+    return facts.delivered_on is not None and facts.order_in_transit
+
+
 def _calendar(facts: CaseFacts, shop: ShopPolicy) -> _Calendar:
     if facts.delivered_on is None:
         return _Calendar(None, None, None, None)
+    conformity = law.conformity_until(facts.delivered_on)
+    if facts.order_in_transit:
+        # L221-18: the period runs from the last item's reception, and one is still on its way.
+        return _Calendar(None, None, None, conformity)
     # L221-18: withdrawing from a whole order delivered in several parcels runs from the last one.
     received = max(facts.delivered_on, facts.last_parcel_delivered_on or facts.delivered_on)
-    legal = law.withdrawal_last_day(received, informed=shop.customer_informed_of_withdrawal)
+    legal = law.withdrawal_last_day(
+        received, informed=shop.customer_informed_of_withdrawal, region=facts.holiday_region
+    )
     shop_last = received + timedelta(days=shop.window_days)
     return _Calendar(
         withdrawal_last_day=legal,
         shop_last_day=shop_last,
         customer_side_last_day=max(legal, shop_last),
-        conformity_until=law.conformity_until(facts.delivered_on),
+        conformity_until=conformity,
     )
 
 
@@ -118,6 +140,8 @@ def _situation(
         cheap=facts.price <= shop.keep_item_max_value,
         impractical=not supplier.returns_practical,
         replacement=supplier.replacement_available,
+        # L221-28, 13°: the supply has begun (delivered), with the consent and acknowledgement.
+        digital_waiver=facts.digital_waiver and facts.delivered_on is not None,
     )
 
 
@@ -130,8 +154,8 @@ def _trip(rule: Rule, situation: Situation, supplier: SupplierPolicy, shop: Shop
     stays = (situation.cheap and "cheap" in rule.item_stays_when) or (
         situation.impractical and "impractical" in rule.item_stays_when
     )
-    if rule.trip == "none" or stays:
-        return _Trip()
+    if rule.trip == "none" or stays or situation.category == "digital":
+        return _Trip()  # digital content has nothing to send back
     if rule.trip == "shop":
         label: Party = "supplier" if supplier.provides_return_label else "shop"
         return _Trip(paid_by="shop", to="supplier", address=supplier.return_address, label=label)
@@ -183,6 +207,8 @@ def _handover_reasons(rule: Rule, facts: CaseFacts, shop: ShopPolicy) -> tuple[s
     reasons = set(facts.handover_flags)
     if rule.handover_reason is not None:
         reasons.add(rule.handover_reason)
+    if facts.remedy_requested is not None and rule.window == "conformity":
+        reasons.add(f"asked_{facts.remedy_requested}")  # a person arranges it (L217-9, L217-14)
     if not facts.tracking_known:
         reasons.add("unknown_tracking")
     if facts.price > shop.escalate_above_value:

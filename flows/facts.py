@@ -24,11 +24,20 @@ Reason = Literal[
     "not_received",
 ]
 Side = Literal["customer", "shop", "none"]
-Category = Literal["standard", "hygiene", "perishable", "custom_made", "digital", "second_hand"]
+Category = Literal[
+    "standard",
+    "hygiene",
+    "perishable",
+    "custom_made",
+    "digital",
+    "second_hand",
+    "sealed_media",  # sealed audio or video recordings and software (L221-28, 9°)
+]
 Option = Literal["exchange", "keep_and_replace", "refund"]
 Payer = Literal["customer", "shop", "none"]
 Window = Literal["withdrawal", "conformity"]
 Party = Literal["supplier", "shop"]
+Remedy = Literal["repair", "price_reduction"]  # under the conformity guarantee (L217-9, L217-14)
 
 REASONS: Final[tuple[Reason, ...]] = get_args(Reason)
 CUSTOMER_SIDE: Final[frozenset[Reason]] = frozenset({"size_color", "changed_mind"})
@@ -36,7 +45,10 @@ SHOP_SIDE: Final[frozenset[Reason]] = frozenset(
     {"not_as_described", "wrong_item", "damaged", "defective"}
 )
 CATEGORIES: Final[tuple[Category, ...]] = get_args(Category)
+# Sealed goods whose withdrawal ends once unsealed after delivery (L221-28, 5° and 9°): the seal is asked.
+SEALED_CATEGORIES: Final[frozenset[Category]] = frozenset({"hygiene", "sealed_media"})
 OPTIONS: Final[tuple[Option, ...]] = get_args(Option)
+REMEDIES: Final[tuple[Remedy, ...]] = get_args(Remedy)
 
 # Set by the conversation engine; the decision adds the ones it can see in the facts.
 CONVERSATION_HANDOVER_FLAGS: Final[frozenset[str]] = frozenset(
@@ -48,6 +60,8 @@ HANDOVER_REASONS: Final[tuple[str, ...]] = (
     "unknown_tracking",
     "delivery_date_unknown",
     "conformity_over",
+    "asked_repair",
+    "asked_price_reduction",
     "above_escalation_threshold",
     "three_misses",
     "ownership_locked",
@@ -109,6 +123,8 @@ class ShopPolicy:
     customer_informed_of_withdrawal: bool = True
     return_costs_terms: str = ""
     mediator: Mediator | None = None
+    allows_repair: bool = False  # the bot offers a repair under the conformity guarantee
+    allows_price_reduction: bool = False  # and a price reduction (else an agent decides)
 
     @property
     def window_days(self) -> int:
@@ -124,6 +140,13 @@ class CaseFacts:
     `last_parcel_delivered_on` the reception day of the order's last parcel when the customer
     withdraws from the whole order (L221-18: the period then runs from it).
     `handover_flags` come from the conversation (see CONVERSATION_HANDOVER_FLAGS).
+    `holiday_region` is `flows.law.holiday_region` of the delivery postcode (its public holidays
+    also roll the last day over); `order_in_transit` says another parcel of the order is on its
+    way, not received yet: the withdrawal period has not started (L221-18, last item).
+    `digital_waiver`: for digital content, the customer expressly consented to its immediate
+    supply and acknowledged losing the right of withdrawal (L221-28, 13°); the supply has begun
+    once it is delivered. Without both, withdrawal applies.
+    `remedy_requested`: the customer asked for a repair or a price reduction (L217-9, L217-14).
     `withdrawal_started_on` is the day a withdrawal's declaration began (L221-21): the day compared
     with the withdrawal's last day, however late it is confirmed.
     `price` is one unit's; `quantity` how many of the line are returned; `order_items_value` the
@@ -139,6 +162,10 @@ class CaseFacts:
     last_parcel_delivered_on: date | None = None
     tracking_known: bool = True
     handover_flags: frozenset[str] = field(default_factory=frozenset)
+    holiday_region: str | None = None
+    order_in_transit: bool = False
+    digital_waiver: bool = False
+    remedy_requested: Remedy | None = None
     withdrawal_started_on: date | None = None
     quantity: int = 1
     order_items_value: Decimal | None = None
@@ -200,3 +227,7 @@ class Decision:
     flags: tuple[str, ...]
     refund: Refund | None = None
     return_costs_terms: str | None = None
+    # Withdrawal: a parcel of the order is still on its way, so the period has not started yet.
+    awaiting_last_parcel: bool = False
+    # Conformity guarantee: the remedies the shop lets the bot offer besides the options.
+    remedies: tuple[Remedy, ...] = ()

@@ -51,19 +51,62 @@ LATE_REFUND_CAP_PERCENT: Final = Decimal(100)
 _CENT: Final = Decimal("0.01")
 
 
+# Delivery postcodes whose local public holidays add to the national ones, by the first digits of
+# the postcode; the longest prefix wins. Codes are the `holidays` package's French subdivisions.
+# Alsace-Moselle (Good Friday, 26 December): Moselle 57, Bas-Rhin 67 and Haut-Rhin 68 (Alsace
+# is one subdivision, "6AE"). Overseas: Guadeloupe 971 but Saint-Barthélemy 97133 and
+# Saint-Martin 97150, which have their own days; Martinique 972, Guyane 973, La Réunion 974,
+# Saint-Pierre-et-Miquelon 975, Mayotte 976, Wallis-et-Futuna 986, Polynésie 987,
+# Nouvelle-Calédonie 988.
+HOLIDAY_REGIONS: Final[dict[str, str]] = {
+    "57": "57",
+    "67": "6AE",
+    "68": "6AE",
+    "971": "971",
+    "97133": "BL",
+    "97150": "MF",
+    "972": "972",
+    "973": "973",
+    "974": "974",
+    "975": "PM",
+    "976": "976",
+    "986": "WF",
+    "987": "PF",
+    "988": "NC",
+}
+
+
+def holiday_region(postcode: str | None) -> str | None:
+    """The region whose public holidays also count at this delivery postcode, None for none.
+
+    A French postcode has five digits (spaces ignored); anything else is taken as mainland.
+    """
+    code = "".join((postcode or "").split())
+    if len(code) != 5 or not code.isdigit():
+        return None
+    for length in (5, 3, 2):
+        if code[:length] in HOLIDAY_REGIONS:
+            return HOLIDAY_REGIONS[code[:length]]
+    return None
+
+
 @cache
-def _french_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("FR", years=year))
+def _french_holidays(year: int, region: str | None = None) -> frozenset[date]:
+    national = frozenset(holidays.country_holidays("FR", years=year))
+    if region is None:
+        return national
+    # On top of the national days, never instead: a region's days only lengthen a period.
+    return national | frozenset(holidays.country_holidays("FR", subdiv=region, years=year))
 
 
-def is_working_day(day: date) -> bool:
-    """Neither a Saturday, a Sunday nor a French public holiday."""
-    return day.weekday() < 5 and day not in _french_holidays(day.year)
+def is_working_day(day: date, region: str | None = None) -> bool:
+    """Neither a Saturday, a Sunday nor a public holiday, national or of the region (L221-19)."""
+    return day.weekday() < 5 and day not in _french_holidays(day.year, region)
 
 
-def next_working_day(day: date) -> date:
+def next_working_day(day: date, region: str | None = None) -> date:
     """The day itself when it is a working day, else the next one (L221-19)."""
-    while not is_working_day(day):
+    while not is_working_day(day, region):
         day += timedelta(days=1)
     return day
 
@@ -75,23 +118,28 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def withdrawal_last_day(received: date, *, informed: bool = True) -> date:
+def withdrawal_last_day(
+    received: date, *, informed: bool = True, region: str | None = None
+) -> date:
     """Last day to withdraw: 14 days after the reception day, rolled to a working day (L221-18/19).
 
     When the customer was not informed of the right, the period is extended by 12 months (L221-20).
+    `region` (`holiday_region` of the delivery postcode) adds its public holidays to the roll-over.
     """
     last_day = received + timedelta(days=WITHDRAWAL_DAYS)
     if not informed:
         last_day = add_months(last_day, UNINFORMED_EXTENSION_MONTHS)
-    return next_working_day(last_day)
+    return next_working_day(last_day, region)
 
 
-def order_withdrawal_last_day(receptions: Iterable[date], *, informed: bool = True) -> date:
+def order_withdrawal_last_day(
+    receptions: Iterable[date], *, informed: bool = True, region: str | None = None
+) -> date:
     """Last day to withdraw from a whole order delivered in several parcels: from the last one."""
     last_reception = max(receptions, default=None)
     if last_reception is None:
         raise ValueError("an order withdrawal needs at least one reception date")
-    return withdrawal_last_day(last_reception, informed=informed)
+    return withdrawal_last_day(last_reception, informed=informed, region=region)
 
 
 def return_ship_by(withdrawn_on: date) -> date:

@@ -32,6 +32,8 @@ class Situation:
     cheap: bool
     impractical: bool
     replacement: bool
+    # Digital content: supply begun with express consent and acknowledged loss of the right (13°).
+    digital_waiver: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,11 @@ def _keep_or_small(s: Situation) -> bool:
 
 _WITHDRAWAL_RETURN: Final = ("L221-18", "L221-23", "L221-24")
 _CONFORMITY: Final = ("L217-3", "L217-8", "L217-9", "L217-10", "L217-11")
+# Said by every conformity rule: the remedies besides the options (L217-9, L217-14).
+_REMEDIES: Final = (
+    " Réparation (L217-9) et réduction du prix (L217-14) : proposées aussi quand la boutique le "
+    "permet ; un client qui les demande passe à un conseiller, avec sa demande sur la fiche."
+)
 
 RULES: Final[tuple[Rule, ...]] = (
     Rule(
@@ -122,14 +129,35 @@ RULES: Final[tuple[Rule, ...]] = (
         ),
     ),
     Rule(
-        id="exempt_digital",
-        condition="motif côté client pour un contenu numérique",
+        id="exempt_sealed_media_unsealed",
+        condition=(
+            "motif côté client pour un enregistrement audio ou vidéo ou un logiciel scellé dont le "
+            "scellé a été ouvert après la livraison"
+        ),
         outcome=(
-            "pas de droit de rétractation (L221-28, 13°) : aucune option, on l'explique avec "
-            "gentillesse et on propose un conseiller."
+            "pas de droit de rétractation (L221-28, 9°) : aucune option, on l'explique avec "
+            "gentillesse et on propose un conseiller. Le bot pose la question du scellé ; scellé "
+            "intact : la rétractation s'applique."
         ),
         articles=("L221-28",),
-        applies=_customer_side_exempt("digital"),
+        applies=lambda s: (
+            s.side == "customer" and s.category == "sealed_media" and s.seal_intact is False
+        ),
+    ),
+    Rule(
+        id="exempt_digital",
+        condition=(
+            "motif côté client pour un contenu numérique dont la fourniture a commencé, avec "
+            "l'accord préalable exprès du client et sa reconnaissance de perdre son droit de "
+            "rétractation (réglage « digital_waiver » du produit)"
+        ),
+        outcome=(
+            "pas de droit de rétractation (L221-28, 13°) : aucune option, on l'explique avec "
+            "gentillesse et on propose un conseiller. Sans ces conditions, la rétractation "
+            "s'applique ; un contenu numérique ne voyage pas."
+        ),
+        articles=("L221-28",),
+        applies=lambda s: s.side == "customer" and s.category == "digital" and s.digital_waiver,
     ),
     Rule(
         id="delivery_date_unknown",
@@ -220,8 +248,13 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule(
         id="conformity_over",
         condition="motif côté boutique plus de 2 ans après la livraison",
-        outcome="la garantie légale de conformité est échue : aucune option, un conseiller prend le relais.",
-        articles=("L217-3",),
+        outcome=(
+            "la garantie légale de conformité est échue : aucune option, un conseiller prend le "
+            "relais. La fiche lui rappelle la garantie des vices cachés : un défaut caché qui rend "
+            "l'article impropre à son usage reste couvert, à faire valoir dans les 2 ans de sa "
+            "découverte (Code civil, 1641 et 1648)."
+        ),
+        articles=("L217-3", "C. civ. 1641", "C. civ. 1648"),
         applies=lambda s: s.side == "shop" and not s.within_conformity,
         dates="conformity",
         handover_reason="conformity_over",
@@ -235,6 +268,7 @@ RULES: Final[tuple[Rule, ...]] = (
         outcome=(
             "garder l'article et en recevoir un autre sous 30 jours, ou être remboursé ; "
             "l'article ne voyage pas, rien n'est à la charge du client. Photos obligatoires."
+            + _REMEDIES
         ),
         articles=_CONFORMITY,
         applies=lambda s: s.side == "shop" and _keep_or_small(s),
@@ -247,7 +281,7 @@ RULES: Final[tuple[Rule, ...]] = (
         condition="motif côté boutique dans les 2 ans, remplacement possible",
         outcome=(
             "échange sous 30 jours ou remboursement ; le retour est payé par la boutique, avec une "
-            "étiquette prépayée. Photos obligatoires."
+            "étiquette prépayée. Photos obligatoires." + _REMEDIES
         ),
         articles=_CONFORMITY,
         applies=lambda s: s.side == "shop" and s.replacement,
@@ -261,9 +295,9 @@ RULES: Final[tuple[Rule, ...]] = (
         condition="motif côté boutique dans les 2 ans, pas de remplacement possible",
         outcome=(
             "remboursement ; le retour est payé par la boutique, et aucun retour pour un article à "
-            "petit prix ou dont le retour est peu pratique. Photos obligatoires."
+            "petit prix ou dont le retour est peu pratique. Photos obligatoires." + _REMEDIES
         ),
-        articles=("L217-3", "L217-8", "L217-14", "L217-16"),
+        articles=("L217-3", "L217-8", "L217-9", "L217-14", "L217-16"),
         applies=lambda s: s.side == "shop",
         options=("refund",),
         window="conformity",

@@ -27,7 +27,12 @@ _HANDOVER_LABELS: Final[dict[str, str]] = {
     "not_received": "colis non reçu",
     "unknown_tracking": "numéro de suivi inconnu",
     "delivery_date_unknown": "date de réception inconnue",
-    "conformity_over": "garantie légale de conformité échue",
+    "conformity_over": (
+        "garantie légale de conformité échue ; la fiche rappelle la garantie des vices cachés "
+        "(Code civil, 1641 ; 2 ans à compter de la découverte du vice, 1648)"
+    ),
+    "asked_repair": "le client demande une réparation (L217-9)",
+    "asked_price_reduction": "le client demande une réduction du prix (L217-14)",
     "above_escalation_threshold": "prix au-dessus du seuil d'escalade",
     "three_misses": "trois échecs à la même étape",
     "ownership_locked": "trop de codes postaux ou d'e-mails erronés pour ce colis ou ce client",
@@ -81,21 +86,76 @@ def _calendar() -> list[str]:
         "",
         f"- Rétractation : {law.WITHDRAWAL_DAYS} jours après le jour de réception (non compté), "
         "depuis le dernier colis quand toute la commande est concernée (L221-18).",
+        "- Commande livrée en plusieurs colis dont un est encore en route (sans date de "
+        "livraison) : le délai n'a pas encore commencé (L221-18, dernier bien reçu). Le bot le "
+        "dit au client et propose les options, sans jamais parler de délai dépassé ; la garantie "
+        "de conformité court, elle, depuis la livraison de l'article.",
         "- Un dernier jour tombant un samedi, un dimanche ou un jour férié français est reporté "
         "au jour ouvrable suivant (L221-19).",
+        "- Jours fériés régionaux, d'après le code postal de livraison, en plus des jours fériés "
+        "nationaux : ils ne peuvent qu'allonger le délai, jamais le raccourcir (L221-19). Codes "
+        f"postaux concernés : {_regions()}. Les autres codes postaux : jours fériés nationaux.",
         f"- Client non informé de son droit : délai prolongé de "
         f"{law.UNINFORMED_EXTENSION_MONTHS} mois (L221-20).",
         "- Délai de la boutique : délai le plus court des politiques de retour, moins la marge, "
         f"jamais moins de {law.WITHDRAWAL_DAYS} jours ; le client a le plus tardif des deux.",
-        f"- Renvoi de l'article après la rétractation : {law.RETURN_SHIPPING_DAYS} jours (L221-23).",
+        f"- Renvoi de l'article après la rétractation : {law.RETURN_SHIPPING_DAYS} jours (L221-23). "
+        "Le bot dit « délai de rétractation, jusqu'au … » quand la date est celle du délai "
+        "légal (sinon « notre délai de retour »), puis que le client aura ensuite "
+        f"{law.RETURN_SHIPPING_DAYS} jours pour renvoyer l'article.",
         f"- Remboursement : au plus tard {law.REFUND_DAYS} jours après la rétractation (L221-24).",
         f"- Garantie légale de conformité : {law.CONFORMITY_MONTHS} mois après la livraison "
         "(L217-3).",
         f"- Présomption d'antériorité du défaut : {law.PRESUMPTION_MONTHS} mois, "
         f"{law.SECOND_HAND_PRESUMPTION_MONTHS} pour un article d'occasion (L217-7).",
         f"- Réparation ou remplacement : sous {law.CONFORMITY_FIX_DAYS} jours, sans frais "
-        "(L217-10, L217-11).",
+        "(L217-10, L217-11). Le client peut demander la réparation (L217-9) ou une réduction du "
+        "prix (L217-14) : le bot les propose quand la boutique le permet (`allows_repair`, "
+        "`allows_price_reduction` dans `[shop]`) ; sinon, ou quand le client choisit l'une "
+        "d'elles, un conseiller prend le relais, avec la demande sur la fiche du dossier.",
+        "- Au-delà de 2 ans : la garantie des vices cachés reste possible, à faire valoir dans "
+        "les 2 ans de la découverte du vice (Code civil, 1641 et 1648) ; la fiche le rappelle "
+        "au conseiller.",
+        "",
+        "## Exceptions au droit de rétractation (L221-28)",
+        "",
+        "- Article personnalisé ou fait sur mesure (3°), denrée périssable (4°) : pas de "
+        "rétractation (catégories `custom_made`, `perishable`).",
+        "- Article d'hygiène scellé (5°, catégorie `hygiene`) et enregistrement audio ou vidéo ou "
+        "logiciel scellé (9°, catégorie `sealed_media`) : le bot demande si le scellé est intact ; "
+        "ouvert après la livraison, pas de rétractation ; intact, la rétractation s'applique.",
+        "- Contenu numérique (13°, catégorie `digital`) : pas de rétractation seulement si la "
+        "fourniture a commencé avec l'accord préalable exprès du client et sa reconnaissance de "
+        "perdre son droit (réglage `digital_waiver = true` du produit, quand la commande les "
+        "recueille) ; sinon la rétractation s'applique, et rien n'est à renvoyer.",
     ]
+
+
+_REGION_NAMES: Final = {
+    "57": "Moselle",
+    "6AE": "Alsace",
+    "971": "Guadeloupe",
+    "BL": "Saint-Barthélemy",
+    "MF": "Saint-Martin",
+    "972": "Martinique",
+    "973": "Guyane",
+    "974": "La Réunion",
+    "PM": "Saint-Pierre-et-Miquelon",
+    "976": "Mayotte",
+    "WF": "Wallis-et-Futuna",
+    "PF": "Polynésie française",
+    "NC": "Nouvelle-Calédonie",
+}
+
+
+def _regions() -> str:
+    """Each region with the postcodes that bring its holidays, from `flows.law.HOLIDAY_REGIONS`."""
+    by_region: dict[str, list[str]] = {}
+    for prefix, region in law.HOLIDAY_REGIONS.items():
+        by_region.setdefault(region, []).append(f"{prefix}…" if len(prefix) < 5 else prefix)
+    return " ; ".join(
+        f"{_REGION_NAMES[region]} : {', '.join(prefixes)}" for region, prefixes in by_region.items()
+    )
 
 
 def _after_the_choice() -> list[str]:

@@ -16,7 +16,7 @@ from typing import Final, TypeVar
 
 from flows import conversation_words as vocabulary
 from flows import intent_model
-from flows.facts import OPTIONS, REASONS, Option, Reason
+from flows.facts import OPTIONS, REASONS, REMEDIES, Option, Reason, Remedy
 from flows.tracking import check_tracking_number, find_tracking_numbers
 
 _Code = TypeVar("_Code")
@@ -41,6 +41,7 @@ class Heard:
     yes: bool | None = None
     number: int | None = None
     option: Option | None = None
+    remedy: Remedy | None = None  # « une réparation », « un geste » (L217-9, L217-14)
     proofs: tuple[str, ...] = ()
     order_numbers: tuple[str, ...] = ()  # « #1003 », « commande 1003 »: as the shop names orders
     alarm: bool = False
@@ -91,6 +92,8 @@ def from_choice(choice_id: str) -> Heard:
         return Heard(choice=choice_id, reason=value)
     if kind == "option" and value in OPTIONS:
         return Heard(choice=choice_id, option=value)
+    if kind == "remedy" and value in REMEDIES:
+        return Heard(choice=choice_id, remedy=value)
     if kind == "quantity" and value.isdigit():
         return Heard(choice=choice_id, number=int(value))
     if kind == "rating" and value in ("1", "2", "3", "4", "5"):
@@ -171,6 +174,7 @@ def read_by_rules(text: str) -> Heard:
         yes=_yes_no(words),
         number=_number(stripped, words),
         option=_first_match(_OPTION_PHRASES, words),
+        remedy=_first_match(_REMEDY_PHRASES, words),
         proofs=_proofs(stripped),
         order_numbers=tuple(f"#{number}" for number in _ORDER_NUMBER.findall(stripped)),
         alarm=_contains_any(words, _ALARM_WORDS),
@@ -216,6 +220,7 @@ _GREETINGS_SQUEEZED: Final = frozenset(_squeeze(word) for word in vocabulary.GRE
 _QUESTION_WORDS: Final = frozenset(_squeeze(word) for word in vocabulary.QUESTION_WORDS)
 _REASON_PHRASES: Final = _table(vocabulary.REASON_PHRASES)
 _OPTION_PHRASES: Final = _table(vocabulary.OPTION_PHRASES)
+_REMEDY_PHRASES: Final = _table(vocabulary.REMEDY_PHRASES)
 _ALARM_WORDS: Final = _phrases(vocabulary.ALARM_WORDS)
 _AGENT_PHRASES: Final = _phrases(vocabulary.AGENT_PHRASES)
 _YES: Final = _phrases(vocabulary.YES)
@@ -262,7 +267,7 @@ def _distance(a: str, b: str) -> int:
 _VOCABULARY: Final = frozenset(
     word
     for phrases in (
-        *(phrases for _code, phrases in _REASON_PHRASES + _OPTION_PHRASES + _ASIDES + _HOW_MANY),
+        *(phrases for _code, phrases in _REASON_PHRASES + _OPTION_PHRASES + _REMEDY_PHRASES + _ASIDES + _HOW_MANY),
         _ALARM_WORDS, _AGENT_PHRASES, _YES, _STILL_SEALED, _NO, _DONE, _SKIP, _LATER, _STATUS,
     )
     for phrase in phrases

@@ -10,6 +10,7 @@ customer ever reads those.
 
 from __future__ import annotations
 
+import html
 import tomllib
 import unicodedata
 from collections.abc import Mapping
@@ -24,6 +25,8 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
+
+from flows.addresses import delivery_lines
 
 LOCALE: Final = "fr_FR"
 PARIS: Final = ZoneInfo("Europe/Paris")
@@ -52,6 +55,11 @@ def of_name(name: str) -> Markup:
 _VOWELS: Final = frozenset("aeiouy")
 
 
+def _delivery_lines(address: str, supplier_code: str = "") -> tuple[str, ...]:
+    """The stored return address without its addressee, and without a line naming the supplier."""
+    return delivery_lines(address, (supplier_code,) if supplier_code else ())
+
+
 def euros(value: Decimal) -> str:
     """« 24,90 € » (Babel puts a narrow no-break space before the sign)."""
     return format_currency(value, "EUR", locale=LOCALE)
@@ -67,13 +75,22 @@ def environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,  # the templates ship with the code: no need to stat them each render
     )
-    env.filters.update(day=day, moment=moment, euros=euros, of_name=of_name)
+    env.filters.update(
+        day=day, moment=moment, euros=euros, of_name=of_name, delivery_lines=_delivery_lines
+    )
     return env
 
 
 def template_names() -> list[str]:
-    """Every message template (without the `.j2`)."""
-    return sorted(name.removesuffix(".j2") for name in environment().list_templates(["j2"]))
+    """Every message template (without the `.j2`); `_name.j2` files hold macros the others import."""
+    names = environment().list_templates(["j2"])
+    return sorted(name.removesuffix(".j2") for name in names if not name.startswith("_"))
+
+
+def addressee(shop_name: str) -> str:
+    """The addressee line of every return address a customer reads (plain text)."""
+    module = environment().get_template("_return_address.j2").module
+    return html.unescape(str(module.addressee(shop_name)))  # type: ignore[attr-defined]
 
 
 def render(template: str, values: Mapping[str, Any]) -> str:

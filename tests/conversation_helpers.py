@@ -24,6 +24,7 @@ from flows.understanding import Heard, from_choice, understand
 from tests.flows.example_shop import DEMO_DATA, load_example_shop
 
 SHOP = load_example_shop()
+SHOP_NAME = "Maison Lumière"  # the example shop's [shop] name: the addressee customers read
 OPENING_HOURS = "du lundi au vendredi, de 9 h à 18 h"
 
 
@@ -78,7 +79,7 @@ class PureChat:
     today: date
     parcels: dict[str, Parcel] = field(default_factory=dict)  # besides the example shop's
     channel: str = "telegram"
-    shop: ShopPolicy = SHOP.shop
+    shop: ShopPolicy | None = None  # the example shop's settings unless given
     standing: Standing = field(default_factory=lambda: Standing("new", Facts()))
     case: CaseFile | None = None
     said: list[Reply] = field(default_factory=list)
@@ -110,7 +111,9 @@ class PureChat:
     def case_event(self, trigger: str, **data: object) -> CaseAnswer:
         """An agent's command, an import or the scheduler on the conversation's case."""
         assert self.case is not None
-        answer = advance(self.case, trigger, today=self.today, mediator=self.shop.mediator, **data)
+        answer = advance(
+            self.case, trigger, today=self.today, mediator=(self.shop or SHOP.shop).mediator, **data
+        )
         self.case = answer.file
         self.said = list(answer.replies)
         return answer
@@ -159,7 +162,7 @@ class PureChat:
         world = World(
             today=self.today,
             now=self._now(),
-            shop=self.shop,
+            shop=self.shop or SHOP.shop,
             parcels=parcels,
             proves_ownership=proves,
             duplicate_photo=duplicate,
@@ -182,7 +185,7 @@ class PureChat:
                 with_request(self.case, answer),
                 answer.events,
                 today=self.today,
-                mediator=self.shop.mediator,
+                mediator=(self.shop or SHOP.shop).mediator,
             )
             self.case = followed.file
             replies += followed.replies
@@ -279,8 +282,13 @@ UNSURE = ("reason:damaged", "reason:defective", "other")
 def sample_replies() -> list[Reply]:
     """Replies of the core in many scenarios: every template is said at least once."""
 
-    def chat(today: date, *steps: str, parcels: dict[str, Parcel] | None = None) -> None:
-        talk = PureChat(today, parcels=parcels or {})
+    def chat(
+        today: date,
+        *steps: str,
+        parcels: dict[str, Parcel] | None = None,
+        shop: ShopPolicy | None = None,
+    ) -> None:
+        talk = PureChat(today, parcels=parcels or {}, shop=shop)
         for step in steps:
             if step.startswith("%"):  # an agents' trigger on the conversation
                 talk.agent(step[1:])
@@ -292,6 +300,9 @@ def sample_replies() -> list[Reply]:
                 talk.photo()
             elif step == "<same photo>":
                 talk.photo(known=True)
+            elif step == "<email set up>":  # the shop sends e-mails from now on
+                talk.sends_email = True
+                continue
             elif step == "<unsupported>":
                 talk._send(Heard(unsupported=True), "")
             elif step in ("<too_big>", "<not_an_image>", "<lost>"):
@@ -323,6 +334,17 @@ def sample_replies() -> list[Reply]:
     chat(nov5, "trop petit EW112720413FR", "31000", "passer", "je le garde", "bleu")
     chat(nov5, "je n'en veux plus EW112720413FR", "31000", "non", "!withdrawal:back")
     chat(date(2026, 10, 22), "/retractation", "6A15602676300", "69003", "euh", "oui")
+    # The withdrawal function while an agent holds the request, acknowledged by e-mail too.
+    chat(
+        date(2026, 10, 20),
+        "<email set up>",
+        "/agent",
+        "/retractation",
+        "6A15602676300",
+        "69003",
+        "à moi.perso@exemple.org plutôt",
+        "!withdrawal:confirm",
+    )
     chat(
         nov20,
         "je n'en veux plus 1Z5R89390357567127",
@@ -436,6 +458,36 @@ def sample_replies() -> list[Reply]:
         RETURN_NUMBER,
         "non, un échange en fait",
     )
+    # The law, second pass (issue 11): a parcel still on its way, sealed media, the remedies.
+    lamp = example_parcel("6A15602676300")
+    assert lamp is not None
+    in_transit = replace(lamp, order_in_transit=True)
+    chat(
+        nov20,
+        "je n'en veux plus 6A15602676300",
+        "69003",
+        "passer",
+        parcels={lamp.tracking_number: in_transit},
+    )
+    media = replace(lamp, items=(replace(lamp.items[0], category="sealed_media"),))
+    chat(
+        date(2026, 10, 15),
+        "je n'en veux plus 6A15602676300",
+        "69003",
+        "non",
+        parcels={lamp.tracking_number: media},
+    )
+    remedies = replace(SHOP.shop, allows_repair=True, allows_price_reduction=True)
+    chat(
+        nov5,
+        "cassé 6A15602676300",
+        "69003",
+        "<photo>",
+        "!photos:done",
+        "!remedy:repair",
+        shop=remedies,
+    )
+    chat(nov5, "cassé 6A15602676300", "69003", "<photo>", "!photos:done", "un geste commercial ?")
     return talk_log
 
 

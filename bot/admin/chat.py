@@ -27,6 +27,7 @@ from bot.admin.policies import (
 from bot.admin.stats import case_statistics, statistics_chart, statistics_text
 from bot.storage.models import ShopSettings
 from bot.storage.policies import latest_policy
+from bot.supplier_names import address_warnings
 from flows.shop_window import ShopWindow
 
 DEFAULT_STATS_DAYS = 30
@@ -124,6 +125,9 @@ async def _change(request: _Request) -> AdminAnswer:
         f"Délai annoncé par la boutique : {change.window.days} jours.",
     ]
     lines += _window_warnings(change.window)
+    if change.field == "return_address":
+        warnings = await address_warnings(request.session, change.supplier, str(change.after))
+        lines += [_e(warning) for warning in warnings]
     return AdminAnswer("\n".join(lines))
 
 

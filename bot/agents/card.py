@@ -48,6 +48,8 @@ HANDOVER_WORDS = {
     "unknown_tracking": "numéro de suivi inconnu",
     "delivery_date_unknown": "date de livraison inconnue",
     "conformity_over": "garantie de 2 ans dépassée",
+    "asked_repair": "le client demande une réparation (L217-9)",
+    "asked_price_reduction": "le client demande une réduction du prix (L217-14)",
     "above_escalation_threshold": "article au-dessus du seuil de validation",
     "three_misses": "trois réponses non comprises",
     "ownership_locked": "trop d'essais de code postal ou d'e-mail (colis ou client verrouillé 24 h) : vérifiez l'identité",

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.agents.card import case_card
+from bot.agents.transcript import case_entries, conversation_so_far
 from bot.channels.events import Event, PhotoIn, TextIn, UnsupportedIn
 from bot.storage.models import AgentTopic, Customer, OutboxMessage, Photo, ReturnCase
 
@@ -74,8 +75,9 @@ async def topic_of(session: AsyncSession, customer_id: int) -> AgentTopic | None
 
 
 async def queue_card(session: AsyncSession, topic: AgentTopic, case: ReturnCase) -> None:
-    """The case card, then the case's photos as albums."""
+    """The case card, the conversation so far, then the case's photos as albums."""
     add_to_topic(session, topic, {"kind": "card", "text": await case_card(session, case)}, case.id)
+    await _queue_conversation(session, topic, case)
     paths = list(
         (
             await session.scalars(
@@ -86,6 +88,13 @@ async def queue_card(session: AsyncSession, topic: AgentTopic, case: ReturnCase)
     for start in range(0, len(paths), ALBUM_LIMIT):
         chunk = paths[start : start + ALBUM_LIMIT]
         add_to_topic(session, topic, {"kind": "album", "photos": chunk}, case.id)
+
+
+async def _queue_conversation(session: AsyncSession, topic: AgentTopic, case: ReturnCase) -> None:
+    """What the customer and the bot said before the agents took over (split when sent if long)."""
+    text = conversation_so_far(await case_entries(session, case))
+    if text is not None:
+        add_to_topic(session, topic, {"kind": "conversation", "text": text}, case.id)
 
 
 def relay(session: AsyncSession, topic: AgentTopic, event: Event) -> None:

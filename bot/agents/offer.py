@@ -23,12 +23,13 @@ def decision_from_json(data: dict[str, Any]) -> Decision:
             for key, value in data["deadlines"].items()
         }
     )
-    tuples = ("options", "handover_reasons", "articles", "flags")
+    tuples = ("options", "handover_reasons", "articles", "flags", "remedies")
+    as_tuples = {key: tuple(data[key]) for key in tuples if key in data}  # older ones lack remedies
     refund = data.get("refund")  # absent from a case decided before the delivery was counted
     return Decision(
         **{
             **data,
-            **{key: tuple(data[key]) for key in tuples},
+            **as_tuples,
             "deadlines": deadlines,
             "refund": Refund(Decimal(refund["items"]), Decimal(refund["delivery"]))
             if refund

@@ -73,6 +73,7 @@ class Effects:
     ) -> None:
         desk = _Desk(session, case, self.agent_chat)
         left = any(isinstance(event, LeftHandover) for event in events)
+        relayed = any(isinstance(event, Relayed) for event in events)
         for event in events:
             await self._jobs(session, case, event, now)
             if isinstance(event, HandedOver):
@@ -80,6 +81,8 @@ class Effects:
                 if topic is not None:
                     await queue_card(session, topic, case)
                     desk.carded = True
+                    if inbound is not None and not relayed:  # the message that asked for a person
+                        relay(session, topic, inbound)
             elif isinstance(event, Relayed) and inbound is not None:
                 topic = await desk.topic()
                 if topic is not None:

@@ -91,6 +91,7 @@ async def tell_customer(
     if not replies:
         return
     customer = await session.get_one(Customer, case.customer_id)
+    settings = await session.get(ShopSettings, SHOP_SETTINGS_ID)
     queue_replies(
         session,
         customer.channel,
@@ -99,6 +100,7 @@ async def tell_customer(
         reference=case.reference,
         case_id=case.id,
         inbox_id=inbox_id,
+        shop_name=settings.name if settings is not None else "",
     )
 
 

@@ -12,9 +12,13 @@ from flows.conversation_world import Reply
 from messages import button_label, render
 
 
-def payload(reply: Reply, reference: str | None) -> dict[str, Any]:
-    """`{"text": HTML, "parse_mode": "HTML", "choices": [[id, label], …], "photo": None, "document": None}`."""
-    values = {"reference": reference or "", **reply.values}
+def payload(reply: Reply, reference: str | None, shop_name: str | None = None) -> dict[str, Any]:
+    """`{"text": HTML, "parse_mode": "HTML", "choices": [[id, label], …], "photo": None, "document": None}`.
+
+    `shop_name` is the addressee of the return addresses the customer reads (None: the reply has none).
+    """
+    shop = {"shop_name": shop_name} if shop_name is not None else {}
+    values = {"reference": reference or "", **shop, **reply.values}
     return {
         "template": reply.template,
         "text": render(reply.template, values),
@@ -34,13 +38,14 @@ def queue_replies(
     reference: str | None,
     case_id: int | None,
     inbox_id: int | None,
+    shop_name: str | None = None,
 ) -> list[OutboxMessage]:
     """Adds one outbox row per reply to the session's transaction, in order."""
     rows = [
         OutboxMessage(
             channel=channel,
             chat_id=chat_id,
-            payload=payload(reply, reference),
+            payload=payload(reply, reference, shop_name),
             case_id=case_id,
             inbox_id=inbox_id,
         )

@@ -33,9 +33,11 @@ from bot.storage.models import (
     SHOP_SETTINGS_ID,
     Conversation,
     Customer,
+    OutboxMessage,
     OwnershipMiss,
     ReturnCase,
     ShopSettings,
+    TranscriptEntry,
 )
 from flows import events as domain
 from flows.case_file import BEFORE_OFFER
@@ -235,7 +237,9 @@ class ConversationEngine:
             reference=reference,
             case_id=case.id if case else None,
             inbox_id=inbox_id,
+            shop_name=looked.shop_name,
         )
+        session.add(_transcript_entry(conversation, event, rows, now))
         await session.flush()
         return Outcome(
             state=answer.state,
@@ -421,3 +425,30 @@ async def _conversation(
 async def _locked(session: AsyncSession, channel: str, chat_id: str) -> Conversation | None:
     chat = {"channel": channel, "chat_id": chat_id}
     return (await session.execute(_LOCKED, chat)).scalar_one_or_none()
+
+
+def _transcript_entry(
+    conversation: Conversation, event: Event | None, rows: list[OutboxMessage], now: datetime
+) -> TranscriptEntry:
+    """The exchange, kept for the agents of an escalated case (`bot.agents.transcript`)."""
+    kind, said = _said(event)
+    return TranscriptEntry(
+        conversation_id=conversation.id,
+        case_id=conversation.case_id,
+        at=now,
+        kind=kind,
+        said=said,
+        replies=[{"text": r.payload["text"], "choices": r.payload["choices"]} for r in rows],
+    )
+
+
+def _said(event: Event | None) -> tuple[str, str]:
+    if isinstance(event, TextIn):
+        return "text", event.text
+    if isinstance(event, ChoiceIn):
+        return "choice", event.choice_id
+    if isinstance(event, PhotoIn):
+        return "photo", event.path
+    if isinstance(event, UnsupportedIn):
+        return "unsupported", event.kind
+    return "none", ""

@@ -57,6 +57,7 @@ class Looked:
     policy_versions: dict[int, int] = field(default_factory=dict)  # order line id -> version id
     shipments: dict[str, int] = field(default_factory=dict)  # tracking number -> shipment id
     ownership_missed: str | None = None  # the tracking number a wrong proof was given for
+    shop_name: str = ""  # the addressee of the return addresses the customer reads
 
 
 async def look_up(
@@ -93,7 +94,10 @@ async def look_up(
     # The parcel the request is about: the one known before, or else the first one named (or the
     # first of the order named without a tracking number: its postcode is the same).
     target = facts.tracking_number or next(iter([*heard.tracking_numbers, *order]), None)
-    looked = Looked(World(today=now.astimezone(PARIS).date(), now=now))
+    looked = Looked(
+        World(today=now.astimezone(PARIS).date(), now=now),
+        shop_name=settings.name if settings else "",
+    )
     parcels: dict[str, Parcel] = {}
     proves = False
     contact = None
@@ -222,6 +226,7 @@ async def _parcel(
                 category=item.category,
                 policy=policy,
                 open_case=await _open_case(session, item.order_line_id, case),
+                digital_waiver=item.digital_waiver,
             )
         )
     return Parcel(
@@ -232,6 +237,8 @@ async def _parcel(
         items=tuple(items),
         order_items_value=found.order_items_value,
         order_delivery=found.order_delivery,
+        order_in_transit=found.order_in_transit,
+        holiday_region=found.holiday_region,
     )
 
 

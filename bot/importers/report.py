@@ -30,6 +30,7 @@ class ImportReport:
     strict: bool = False
     committed: bool = False
     returns_received: list[str] = field(default_factory=list)  # cases whose return was delivered
+    warnings: list[str] = field(default_factory=list)  # imported, but the shop owner should look
 
     @property
     def ok(self) -> bool:
@@ -65,6 +66,7 @@ class ImportReport:
                 f"({', '.join(self.returns_received)}) ; les clients en sont informés."
             )
         out += [f"  ligne {error.line} : {error.reason}" for error in self.rejected]
+        out += self.warnings
         if self.rejected and not self.committed:
             out.append("Mode strict : rien n'a été importé. Corrigez le fichier et recommencez.")
         elif self.rejected:

@@ -23,6 +23,7 @@ from bot.storage.models import (
     SupplierPolicyVersion,
 )
 from bot.storage.policies import latest_policy
+from bot.supplier_names import address_warnings
 
 POLICY_FIELDS = (
     "window_days",
@@ -44,6 +45,8 @@ _SHOP_DEFAULTS: dict[str, Any] = {
     "shop_pays_customer_side_return": False,
     "follow_up_after_days": 3,
     "customer_informed_of_withdrawal": True,
+    "allows_repair": False,
+    "allows_price_reduction": False,
 }
 
 
@@ -69,14 +72,14 @@ async def import_suppliers(
     if "shop" in document:
         _require_mediator(document["shop"])
         await _import_shop(session, document["shop"], lines.get("shop", [1])[0], report, actor)
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # code -> return address
     for index, entry in enumerate(_array(document, "suppliers", report, lines)):
         line = _nth(lines, "suppliers", index)
         try:
             supplier = _supplier_values(entry)
             if supplier["code"] in seen:
                 raise _Invalid(f"code « {supplier['code']} » en double dans le fichier")
-            seen.add(supplier["code"])
+            seen[supplier["code"]] = supplier["return_address"]
         except _Invalid as error:
             report.reject(line, f"fournisseur n° {index + 1} : {error}")
             continue
@@ -89,6 +92,8 @@ async def import_suppliers(
             report.reject(line, f"produit n° {index + 1} : {error}")
             continue
         await _upsert_product(session, product, report)
+    for code, address in seen.items():  # once every supplier of the file is known by its name
+        report.warnings += await address_warnings(session, code, address)
     return report
 
 
@@ -157,13 +162,13 @@ def _require_mediator(raw: Any) -> None:
                 f"section [shop] : {key} manquant ou vide. Le médiateur de la consommation de la "
                 "boutique est obligatoire (articles L612-1 et L616-1 du Code de la consommation) : "
                 'indiquez son nom et son site, par exemple mediator_name = "CM2C" et '
-                'mediator_website = "https://www.cm2c.net". Rien n\'a été importé.'
+                'mediator_website = "https://www.cm2c.net".'
             )
     website = raw["mediator_website"].strip()
     if not re.match(r"^https?://[^\s/]+\.[^\s]+$", website):
         raise FileRejected(
             "section [shop] : mediator_website doit être l'adresse du site du médiateur, par "
-            f"exemple https://www.cm2c.net (reçu « {website} »). Rien n'a été importé."
+            f"exemple https://www.cm2c.net (reçu « {website} »)."
         )
 
 
@@ -182,6 +187,8 @@ def _shop_values(raw: Any) -> dict[str, Any]:
         "follow_up_after_days": _int(merged, "follow_up_after_days"),
         "fallback_return_address": _text(merged, "fallback_return_address"),
         "customer_informed_of_withdrawal": _bool(merged, "customer_informed_of_withdrawal"),
+        "allows_repair": _bool(merged, "allows_repair"),
+        "allows_price_reduction": _bool(merged, "allows_price_reduction"),
     }
     if "opening_hours" in merged:
         values["opening_hours"] = _text(merged, "opening_hours")
@@ -222,13 +229,19 @@ def _supplier_values(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _product_values(raw: dict[str, Any]) -> dict[str, Any]:
-    values = {"sku": _text(raw, "sku"), "category": _text(raw, "category")}
+    values: dict[str, Any] = {"sku": _text(raw, "sku"), "category": _text(raw, "category")}
     if values["category"] not in CATEGORIES:
         raise _Invalid(
             f"category « {values['category']} » inconnue (attendu : {', '.join(CATEGORIES)})"
         )
     if "name" in raw:
         values["name"] = _text(raw, "name")
+    # L221-28, 13°: the checkout obtains express consent and the acknowledgement of losing the right.
+    values["digital_waiver"] = _bool(raw, "digital_waiver") if "digital_waiver" in raw else False
+    if values["digital_waiver"] and values["category"] != "digital":
+        raise _Invalid(
+            "digital_waiver ne vaut que pour un contenu numérique (category = « digital »)"
+        )
     return values
 
 

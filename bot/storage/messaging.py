@@ -79,3 +79,30 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(64), default="")
     before: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+
+
+class TranscriptEntry(Base):
+    """One exchange of a conversation: what the customer sent, and what the bot answered to it.
+
+    Kept for the agents: an escalated case's topic shows the conversation so far. One row a
+    customer's event (not one a message): the engine's hot path writes one row more, not three.
+    """
+
+    __tablename__ = "transcript_entries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("return_cases.id", ondelete="CASCADE"), default=None, index=True
+    )
+    at: Mapped[datetime]
+    # text | choice | photo | unsupported | none (an agents' trigger: the bot spoke unasked)
+    kind: Mapped[str] = mapped_column(String(16))
+    said: Mapped[str] = mapped_column(
+        Text, default=""
+    )  # the text, the button's id, the photo's path
+    replies: Mapped[list[Any]] = mapped_column(
+        default=list
+    )  # [{"text": HTML, "choices": [[id, label]]}]

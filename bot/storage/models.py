@@ -11,7 +11,7 @@ from bot.storage.cases import (
     WithdrawalRecord,
 )
 from bot.storage.jobs import ScheduledJob
-from bot.storage.messaging import AuditEntry, InboxUpdate, OutboxMessage
+from bot.storage.messaging import AuditEntry, InboxUpdate, OutboxMessage, TranscriptEntry
 from bot.storage.orders import Order, OrderLine, Shipment, shipment_lines
 from bot.storage.shop import (
     CATEGORIES,
@@ -43,6 +43,7 @@ __all__ = [
     "ShopSettings",
     "Supplier",
     "SupplierPolicyVersion",
+    "TranscriptEntry",
     "WithdrawalRecord",
     "shipment_lines",
 ]

@@ -10,7 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.storage.base import Base, BigId, utcnow
 
-CATEGORIES = ("standard", "hygiene", "perishable", "custom_made", "digital", "second_hand")
+CATEGORIES = (
+    "standard",
+    "hygiene",
+    "perishable",
+    "custom_made",
+    "digital",
+    "second_hand",
+    "sealed_media",
+)
 PAYERS = ("customer", "shop")
 SHOP_SETTINGS_ID = 1  # the shop's settings are one row
 
@@ -40,6 +48,9 @@ class ShopSettings(Base):
     # None only in a database imported before it was asked for.
     mediator_name: Mapped[str | None] = mapped_column(String(200), default=None)
     mediator_website: Mapped[str | None] = mapped_column(String(300), default=None)
+    # L217-9, L217-14: the remedies the bot offers under the conformity guarantee (else an agent).
+    allows_repair: Mapped[bool] = mapped_column(default=False)
+    allows_price_reduction: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -99,7 +110,7 @@ class Product(Base):
     __table_args__ = (
         CheckConstraint(
             "category IN ('standard', 'hygiene', 'perishable', 'custom_made', 'digital',"
-            " 'second_hand')",
+            " 'second_hand', 'sealed_media')",
             name="category_known",
         ),
     )
@@ -108,4 +119,7 @@ class Product(Base):
     sku: Mapped[str] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(500), default="")
     category: Mapped[str] = mapped_column(String(32), default="standard")
+    # Digital content (L221-28, 13°): the checkout obtains the customer's express consent to
+    # immediate supply and acknowledgement of losing the right of withdrawal.
+    digital_waiver: Mapped[bool] = mapped_column(default=False)
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), default=None)

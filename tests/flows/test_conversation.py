@@ -12,7 +12,7 @@ from flows.conversation import MACHINE, STATES, TRANSITIONS, respond
 from flows.conversation_world import Facts, Standing, World
 from flows.understanding import Heard
 from messages import render
-from tests.conversation_helpers import PureChat, example_parcel
+from tests.conversation_helpers import SHOP, SHOP_NAME, PureChat, example_parcel
 
 NOV_5 = date(2026, 11, 5)
 
@@ -302,7 +302,10 @@ PAYMENT = "sur le moyen de paiement utilisé pour la commande"
 def _rendered(chat: PureChat) -> str:
     return html.unescape(
         "\n".join(
-            render(reply.template, {"reference": "R-2026-000001", **reply.values})
+            render(
+                reply.template,
+                {"reference": "R-2026-000001", "shop_name": SHOP_NAME, **reply.values},
+            )
             for reply in chat.said
         )
     )
@@ -362,11 +365,11 @@ def test_the_customer_pays_the_return_by_the_shop_s_terms_quoted_in_the_instruct
     *_, settled = _lamp_withdrawal(chat)
 
     assert "Les frais de retour sont à votre charge, comme le prévoient nos conditions" in settled
-    assert f"« {chat.shop.return_costs_terms} »" in settled
+    assert f"« {SHOP.shop.return_costs_terms} »" in settled
 
 
 def test_without_terms_the_shop_pays_the_return_and_no_cost_is_mentioned() -> None:
-    chat = PureChat(date(2026, 10, 15), shop=replace(PureChat(NOV_5).shop, return_costs_terms=""))
+    chat = PureChat(date(2026, 10, 15), shop=replace(SHOP.shop, return_costs_terms=""))
 
     *_, settled = _lamp_withdrawal(chat)
 
@@ -411,4 +414,18 @@ def test_an_agent_s_refusal_names_the_consumer_mediator() -> None:
     chat.case_event("refuse", motive="l'article a été utilisé")
 
     assert chat.templates() == ["agent_refused"]
+    assert "médiateur de la consommation dont nous relevons : CM2C" in _rendered(chat)
+
+
+def test_the_status_of_a_declined_request_names_the_consumer_mediator_again() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("la lampe est trop grande 6A15602676300")
+    chat.say("69003")
+    if chat.state == "ask_photos":
+        chat.press("photos:skip")
+    assert chat.case is not None and chat.case.status == "declined"
+
+    chat.say("où en est mon dossier ?")
+
+    assert "case_status" in chat.templates()
     assert "médiateur de la consommation dont nous relevons : CM2C" in _rendered(chat)

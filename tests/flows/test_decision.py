@@ -186,8 +186,11 @@ def test_second_hand_presumption_is_twelve_months() -> None:
     [
         ("custom_made", None, "exempt_custom_made"),
         ("perishable", None, "exempt_perishable"),
-        ("digital", None, "exempt_digital"),
+        ("digital", None, "changed_mind_refund"),  # without the 13° conditions
         ("hygiene", False, "exempt_hygiene_unsealed"),
+        ("sealed_media", False, "exempt_sealed_media_unsealed"),
+        ("sealed_media", True, "changed_mind_refund"),
+        ("sealed_media", None, "changed_mind_refund"),
         ("hygiene", True, "changed_mind_refund"),
         ("hygiene", None, "changed_mind_refund"),
         ("second_hand", None, "changed_mind_refund"),
@@ -328,3 +331,104 @@ def test_the_shop_s_terms_are_not_quoted_when_the_shop_pays() -> None:
 
     assert decision.return_paid_by == "shop"
     assert decision.return_costs_terms is None
+
+
+def test_a_parcel_still_in_transit_means_the_period_has_not_started() -> None:
+    # The lamp arrived on 7 October; another parcel of the order has no delivery date yet:
+    # 18 November would be late from the lamp alone, but the period runs from the last item.
+    decision = _example(*LAMP, "changed_mind", date(2026, 11, 18), order_in_transit=True)
+
+    assert decision.rule_id == "changed_mind_refund"
+    assert decision.options == ("refund",)
+    assert decision.awaiting_last_parcel
+    assert decision.deadlines.withdrawal_last_day is None
+    assert decision.deadlines.customer_side_last_day is None
+
+
+def test_a_parcel_in_transit_leaves_the_conformity_guarantee_running_from_delivery() -> None:
+    decision = _example(*LAMP, "damaged", date(2026, 11, 18), order_in_transit=True)
+
+    assert decision.window == "conformity"
+    assert not decision.awaiting_last_parcel
+    assert decision.deadlines.conformity_until == date(2028, 10, 7)
+
+
+def test_without_a_parcel_in_transit_the_same_day_is_late() -> None:
+    decision = _example(*LAMP, "changed_mind", date(2026, 11, 18))
+
+    assert decision.rule_id == "withdrawal_over"
+    assert not decision.awaiting_last_parcel
+
+
+def test_the_delivery_region_s_holidays_lengthen_the_legal_period() -> None:
+    # Received Friday 20 March 2026: day 14 is Good Friday, a day off in Moselle (57).
+    facts, supplier = SHOP.facts(*LAMP, "changed_mind", date(2026, 4, 7))
+    facts = replace(facts, delivered_on=date(2026, 3, 20))
+
+    mainland = decide(facts, supplier, SHOP.shop)
+    moselle = decide(replace(facts, holiday_region="57"), supplier, SHOP.shop)
+
+    assert mainland.deadlines.withdrawal_last_day == date(2026, 4, 3)
+    assert moselle.deadlines.withdrawal_last_day == date(2026, 4, 7)
+    assert mainland.rule_id == "withdrawal_over"
+    assert moselle.rule_id == "changed_mind_refund"
+
+
+def test_digital_content_is_exempt_only_with_consent_acknowledgement_and_supply_begun() -> None:
+    waived = _example(
+        *LAMP, "changed_mind", date(2026, 10, 10), category="digital", digital_waiver=True
+    )
+    not_waived = _example(*LAMP, "changed_mind", date(2026, 10, 10), category="digital")
+    not_supplied = _example(
+        *LAMP,
+        "changed_mind",
+        date(2026, 10, 10),
+        category="digital",
+        digital_waiver=True,
+        delivered_on=None,
+        last_parcel_delivered_on=None,
+    )
+
+    assert waived.rule_id == "exempt_digital"
+    assert waived.options == ()
+    assert not_waived.rule_id == "changed_mind_refund"
+    assert not_waived.options == ("refund",)
+    assert not not_waived.item_travels_back  # nothing to send back
+    assert not_supplied.rule_id != "exempt_digital"
+
+
+def test_remedies_are_offered_under_the_guarantee_only_where_the_shop_allows() -> None:
+    shop = replace(SHOP.shop, allows_repair=True, allows_price_reduction=True)
+    facts, supplier = SHOP.facts(*LAMP, "damaged", date(2026, 11, 5))
+
+    allowed = decide(facts, supplier, shop)
+    repair_only = decide(facts, supplier, replace(shop, allows_price_reduction=False))
+    not_allowed = decide(facts, supplier, SHOP.shop)
+    withdrawal = decide(
+        replace(facts, reason="changed_mind", today=date(2026, 10, 10)), supplier, shop
+    )
+
+    assert allowed.remedies == ("repair", "price_reduction")
+    assert allowed.options == ("exchange", "refund")  # the vectors' options stay as they are
+    assert repair_only.remedies == ("repair",)
+    assert not_allowed.remedies == ()
+    assert withdrawal.remedies == ()
+
+
+def test_a_remedy_asked_for_under_the_guarantee_goes_to_an_agent() -> None:
+    repair = _example(*LAMP, "damaged", date(2026, 11, 5), remedy_requested="repair")
+    reduction = _example(*LAMP, "damaged", date(2026, 11, 5), remedy_requested="price_reduction")
+    withdrawal = _example(*LAMP, "changed_mind", date(2026, 10, 10), remedy_requested="repair")
+
+    assert repair.handover and repair.handover_reasons == ("asked_repair",)
+    assert repair.options == ("exchange", "refund")  # still proposed to the agent
+    assert reduction.handover_reasons == ("asked_price_reduction",)
+    assert not withdrawal.handover
+
+
+def test_past_two_years_the_hidden_defect_guarantee_is_recalled() -> None:
+    decision = _example(*LAMP, "defective", date(2028, 10, 8))
+
+    assert decision.rule_id == "conformity_over"
+    assert decision.articles == ("L217-3", "C. civ. 1641", "C. civ. 1648")
+    assert "vices cachés" in decision.explanation

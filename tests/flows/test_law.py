@@ -8,10 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flows.law import (
+    HOLIDAY_REGIONS,
     add_months,
     conformity_fix_by,
     conformity_refund_due,
     conformity_until,
+    holiday_region,
     is_working_day,
     late_refund_surcharge,
     next_working_day,
@@ -304,3 +306,62 @@ def test_the_next_step_is_later_and_brings_a_higher_tier(
     assert (day_before.percent, day_before.legal_interest) == (late.percent, late.legal_interest)
     assert (step.percent, step.legal_interest) != (late.percent, late.legal_interest)
     assert (step.percent or Decimal(0)) >= (late.percent or Decimal(0))
+
+
+@pytest.mark.parametrize(
+    ("postcode", "region"),
+    [
+        ("57000", "57"),  # Metz
+        ("67000", "6AE"),  # Strasbourg
+        ("68100", "6AE"),  # Mulhouse
+        ("97110", "971"),  # Pointe-à-Pitre
+        ("97133", "BL"),  # Saint-Barthélemy, not Guadeloupe
+        ("97150", "MF"),  # Saint-Martin, not Guadeloupe
+        ("97200", "972"),
+        ("973 00", "973"),
+        ("97400", "974"),
+        ("97500", "PM"),
+        ("97600", "976"),
+        ("75015", None),
+        ("5700", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_delivery_postcode_names_the_holiday_region(postcode: str | None, region: str) -> None:
+    assert holiday_region(postcode) == region
+
+
+def test_good_friday_rolls_the_last_day_over_in_moselle() -> None:
+    # Received Friday 20 March 2026: day 14 is Good Friday 3 April, a day off in Moselle only;
+    # then the weekend and Easter Monday.
+    assert withdrawal_last_day(date(2026, 3, 20)) == date(2026, 4, 3)
+    assert withdrawal_last_day(date(2026, 3, 20), region="57") == date(2026, 4, 7)
+
+
+def test_saint_stephen_rolls_the_last_day_over_in_alsace() -> None:
+    # Received Friday 12 December 2025: day 14 is Friday 26 December, a day off in Alsace.
+    assert withdrawal_last_day(date(2025, 12, 12)) == date(2025, 12, 26)
+    assert withdrawal_last_day(date(2025, 12, 12), region=holiday_region("67000")) == date(
+        2025, 12, 29
+    )
+
+
+def test_abolition_of_slavery_rolls_the_last_day_over_in_martinique() -> None:
+    # Received Friday 8 May 2026: day 14 is Friday 22 May (Martinique), then Whit Monday.
+    assert withdrawal_last_day(date(2026, 5, 8), region="972") == date(2026, 5, 26)
+    assert not is_working_day(date(2026, 5, 22), "972")
+    assert is_working_day(date(2026, 5, 22))
+
+
+@given(
+    st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)),
+    st.sampled_from(sorted(set(HOLIDAY_REGIONS.values()))),
+)
+def test_a_region_only_ever_lengthens_the_period(received: date, region: str) -> None:
+    national = withdrawal_last_day(received)
+
+    assert withdrawal_last_day(received, region=region) >= national
+    assert withdrawal_last_day(received, informed=False, region=region) >= withdrawal_last_day(
+        received, informed=False
+    )

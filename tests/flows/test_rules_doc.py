@@ -46,3 +46,24 @@ def test_refund_amounts_return_costs_and_the_mediator_cite_their_articles() -> N
     assert "moyen de paiement utilisé pour la commande" in section
     assert "`return_costs_terms`" in section
     assert "`mediator_name`, `mediator_website`" in section
+
+
+def test_the_second_pass_of_the_law_is_in_the_document_with_its_articles() -> None:
+    text = render_rules()
+
+    # Point 5: regional holidays, only ever lengthening, with the postcodes.
+    assert "Jours fériés régionaux" in text and "jamais le raccourcir (L221-19)" in text
+    assert "Moselle : 57…" in text and "Alsace : 67…, 68…" in text
+    assert "Saint-Barthélemy : 97133" in text and "Saint-Martin : 97150" in text
+    # Point 6: a parcel still in transit.
+    assert "le délai n'a pas encore commencé (L221-18, dernier bien reçu)" in text
+    # Point 7: the exceptions and their conditions.
+    assert "## Exceptions au droit de rétractation (L221-28)" in text
+    assert "(9°, catégorie `sealed_media`)" in text and "`digital_waiver = true`" in text
+    assert "`exempt_sealed_media_unsealed`" in text
+    # Point 8: the remedies and the hidden-defect guarantee.
+    assert "réparation (L217-9)" in text and "réduction du prix (L217-14)" in text
+    assert "`allows_repair`" in text and "`allows_price_reduction`" in text
+    assert "Code civil, 1641 et 1648" in text
+    # Point 9: the words of the offer and the 14 days to send back.
+    assert "« délai de rétractation, jusqu'au … »" in text and "(L221-23)" in text

@@ -175,3 +175,24 @@ def test_a_plain_message_is_read_with_confidence() -> None:
 
     assert (heard.reason, heard.intent) == ("not_received", "reason:not_received")
     assert heard.confidence >= 0.6 and heard.hesitates == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "remedy"),
+    [
+        ("je préférerais une réparation", "repair"),
+        ("vous pouvez le réparer ?", "repair"),
+        ("je voudrais plutôt une réduction", "price_reduction"),
+        ("un petit geste commercial ?", "price_reduction"),
+        ("une remise sur le prix", "price_reduction"),
+        ("le livreur l'a remis au voisin", None),
+        ("je veux un remboursement", None),
+    ],
+)
+def test_a_remedy_asked_for(text: str, remedy: str | None) -> None:
+    assert understand(text).remedy == remedy
+
+
+def test_a_remedy_button() -> None:
+    assert from_choice("remedy:repair").remedy == "repair"
+    assert from_choice("remedy:price_reduction").remedy == "price_reduction"

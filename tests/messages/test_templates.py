@@ -22,7 +22,7 @@ from messages import (
     render,
     template_names,
 )
-from tests.conversation_helpers import sample_replies
+from tests.conversation_helpers import SHOP_NAME, sample_replies
 
 SAMPLES = sample_replies()
 
@@ -44,7 +44,9 @@ def test_every_step_has_a_reask_with_an_example() -> None:
 
 @pytest.mark.parametrize("reply", SAMPLES, ids=lambda reply: reply.template)
 def test_every_message_renders_and_fits_in_one_telegram_message(reply: object) -> None:
-    text = render(reply.template, {"reference": "R-2026-000123", **reply.values})  # type: ignore[attr-defined]
+    text = render(
+        reply.template, {"reference": "R-2026-000123", "shop_name": SHOP_NAME, **reply.values}
+    )  # type: ignore[attr-defined]
 
     assert 0 < len(text) < TELEGRAM_LIMIT
     assert "None" not in text
@@ -73,7 +75,7 @@ def test_every_button_label_exists_and_items_show_their_price() -> None:
 
 def _keep_values(**values: object) -> dict[str, object]:
     sample = next(r for r in SAMPLES if r.template == "instructions_keep_and_replace")
-    return {"reference": "R-2026-000123", **sample.values, **values}
+    return {"reference": "R-2026-000123", "shop_name": SHOP_NAME, **sample.values, **values}
 
 
 _REFUND_ANNOUNCED = re.compile(
@@ -86,7 +88,12 @@ def test_every_message_announcing_a_refund_says_the_means_of_payment() -> None:
     """L221-24: the refund goes back on the means of payment the customer used."""
     announced = 0
     for reply in SAMPLES:
-        text = html.unescape(render(reply.template, {"reference": "R-2026-000123", **reply.values}))
+        text = html.unescape(
+            render(
+                reply.template,
+                {"reference": "R-2026-000123", "shop_name": SHOP_NAME, **reply.values},
+            )
+        )
         if _REFUND_ANNOUNCED.search(text):
             announced += 1
             assert "sur le moyen de paiement utilisé pour la commande" in text, reply.template
@@ -98,5 +105,7 @@ def test_every_refusal_and_declined_request_names_the_consumer_mediator() -> Non
     said = [reply for reply in SAMPLES if reply.template in _DECLINING]
     assert {reply.template for reply in said} == set(_DECLINING)
     for reply in said:
-        text = render(reply.template, {"reference": "R-2026-000123", **reply.values})
+        text = render(
+            reply.template, {"reference": "R-2026-000123", "shop_name": SHOP_NAME, **reply.values}
+        )
         assert "médiateur de la consommation" in text and "https://www.cm2c.net" in text

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.agents.commands import CUSTOMER_TEMPLATES
+from bot.importers import run_import
+from bot.storage.models import SHOP_SETTINGS_ID, ShopSettings, Supplier
+from bot.storage.policies import latest_policy
+from bot.supplier_names import supplier_names
+from flows.addresses import names_in
 from flows.facts import Decision
 from messages import button_label, day, label_keys, moment, render
-from tests.conversation_helpers import sample_replies
+from tests.conversation_helpers import SHOP_NAME, sample_replies
+from tests.helpers import example
 
 FORBIDDEN = re.compile(
     r"fournisseu|grossiste|aliexpress|alibaba|usine|fabricant|partenaire|supplier|wholesaler|"
@@ -33,7 +41,8 @@ TRANSCRIPTS = Path(__file__).resolve().parents[1] / "bot" / "conversation" / "tr
 
 def _rendered_samples() -> list[str]:
     texts = [
-        render(r.template, {"reference": "R-2026-000123", **r.values}) for r in sample_replies()
+        render(r.template, {"reference": "R-2026-000123", "shop_name": SHOP_NAME, **r.values})
+        for r in sample_replies()
     ]
     labels = [button_label(key, {"name": "Lampe", "price": 1, "n": 2}) for key in label_keys()]
     return texts + labels
@@ -83,6 +92,55 @@ def test_no_supplier_and_no_blame_in_any_golden_conversation() -> None:
         said = _bot_lines(transcript)
         assert not FORBIDDEN.search(said), FORBIDDEN.search(said)
         assert not BLAME.search(said)
+
+
+# A supplier whose return address starts with its own name, as suppliers write them.
+NAMED_SUPPLIER = """
+[[suppliers]]
+code = "nordlicht"
+vendor = "Nordlicht"
+name = "Nordlicht Retouren GmbH"
+window_days = 30
+accepts_customer_side_returns = true
+customer_side_return_paid_by = "customer"
+provides_return_label = false
+replacement_available = true
+returns_practical = true
+return_address = \"\"\"Nordlicht Retouren
+Hafenstraße 12
+20457 Hamburg
+Allemagne\"\"\"
+"""
+
+
+async def test_no_message_names_any_supplier_of_the_database(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    toml = example("suppliers.toml") + NAMED_SUPPLIER.encode()
+    assert (await run_import(sessions, "suppliers", toml, strict=True)).ok
+    async with sessions() as session:
+        names = await supplier_names(session)
+        shop = await session.get_one(ShopSettings, SHOP_SETTINGS_ID)
+        nordlicht = await session.scalar(select(Supplier).where(Supplier.code == "nordlicht"))
+        assert nordlicht is not None
+        policy = await latest_policy(session, nordlicht.id)
+        assert policy is not None
+    assert {"Nordlicht Retouren GmbH", "Lumina Home Ltd", "modaflex"} <= set(names)
+
+    shown = []
+    for reply in sample_replies():
+        values = {"reference": REFERENCE, "shop_name": shop.name, **reply.values}
+        shown.append(render(reply.template, values))
+        decision = values.get("decision")
+        if isinstance(decision, Decision) and decision.return_address:
+            at_nordlicht = replace(
+                decision, return_address=policy.return_address, supplier_code="nordlicht"
+            )
+            shown.append(render(reply.template, {**values, "decision": at_nordlicht}))
+
+    assert any("Hafenstraße 12" in text for text in shown)
+    for text in shown:
+        assert names_in(html.unescape(text), names) == (), text
 
 
 def test_the_customer_is_addressed_with_vous() -> None:
@@ -143,7 +201,9 @@ def test_which_do_you_prefer_is_asked_only_between_two_options_or_more() -> None
     offers = [r for r in sample_replies() if r.template == "offer"]
 
     for offer in offers:
-        text = render(offer.template, {"reference": REFERENCE, **offer.values})
+        text = render(
+            offer.template, {"reference": REFERENCE, "shop_name": SHOP_NAME, **offer.values}
+        )
         several = len(offer.values["decision"].options) > 1
         assert ("Que préférez-vous ?" in text) is several, text
     assert {len(o.values["decision"].options) for o in offers} >= {1, 2}

@@ -49,3 +49,24 @@ async def test_bad_values_and_unknown_suppliers_are_explained_in_french(
         sessions, "/politique lumina returns_practical peut-être"
     )
     assert "usage" in await ask(sessions, "/politique lumina")
+
+
+async def test_a_return_address_naming_a_supplier_is_changed_and_the_reply_says_so(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+
+    changed = await ask(
+        sessions,
+        "/politique modaflex return_address ModaFlex Retornos\nCalle de la Industria 4\n"
+        "08040 Barcelona\nEspagne",
+    )
+    plain = await ask(
+        sessions,
+        "/politique lumina return_address Retours\n14 rue des Entrepôts\n69007 Lyon\nFrance",
+    )
+
+    assert "(version 2)" in changed
+    assert "L'adresse de retour de modaflex contient le nom du fournisseur" in changed
+    assert "« Maison Lumière — Service retours »" in changed
+    assert "(version 2)" in plain and "fournisseur" not in plain

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from itertools import count
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -12,8 +13,10 @@ from bot.agents.commands import AgentMessage, handle_agent_message
 from bot.agents.handoff import AGENTS_CHANNEL
 from bot.cases.effects import Effects
 from bot.cases.lifecycle import Lifecycle
-from bot.conversation import ConversationEngine, Sender, TextIn
+from bot.conversation import ChoiceIn, ConversationEngine, PhotoIn, Sender, TextIn
+from bot.photos import store_photo
 from bot.storage.models import AgentTopic, AuditEntry, Conversation, OutboxMessage, ReturnCase
+from tests.conversation_helpers import jpeg
 from tests.helpers import load_example_shop
 
 GROUP = -1001234567890
@@ -35,6 +38,16 @@ class Desk:
     async def customer(self, text: str) -> None:
         async with self.sessions() as session, session.begin():
             await self.engine.handle_in(session, CAMILLE, TextIn(text))
+
+    async def press(self, choice_id: str) -> None:
+        async with self.sessions() as session, session.begin():
+            await self.engine.handle_in(session, CAMILLE, ChoiceIn(choice_id))
+
+    async def photo(self, photos_dir: Path, shade: int) -> None:
+        stored = store_photo(jpeg(shade=shade * 40), photos_dir)
+        event = PhotoIn(stored.sha256, str(stored.path), stored.perceptual_hash)
+        async with self.sessions() as session, session.begin():
+            await self.engine.handle_in(session, CAMILLE, event)
 
     async def agent(self, text: str) -> None:
         message = AgentMessage(501, "Alex Martin", THREAD, next(self._ids), text, False)

@@ -153,6 +153,7 @@ async def test_authorised_label_sent_in_transit_received_refunded_then_the_follo
     assert ready["template"] == "return_ready" and ready["document"] == str(label)
     assert "RMA-4471" in str(ready["text"]) and "12 rue des Entrepôts" in str(ready["text"])
     assert "Lumina" not in str(ready["text"])
+    assert "<b>Maison Lumière — Service retours\n12 rue des Entrepôts" in str(ready["text"])
 
     await shop.press("return:shipped")
     await shop.customer("6A15602676300")  # the parcel received, not the one sent back

@@ -116,6 +116,10 @@ def test_the_agents_desk_in_the_terminal_follows_the_case(tmp_path: Path) -> Non
     child.sendline("1")
     child.expect(r"\[Conseillers\] Dossier R-\d{4}-000001")  # the topic opens with the card
     child.expect("en attente du colis retour")
+    child.expect(r"\[Conseillers\] La conversation jusqu'ici")  # then what was said before
+    child.expect("👤 Client : ma lampe 6A15602676300 est cassée")
+    child.expect("🤖 Bot : Merci. Pour protéger vos données")
+    child.expect("👤 Client : 📷 photo 1")
     child.expect("Vous › ")
     child.sendline("/conseiller /recu")
     child.expect("Nous avons bien reçu")

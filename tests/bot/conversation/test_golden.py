@@ -64,7 +64,9 @@ def _assert_the_right_ending(row: dict[str, str], case: ReturnCase, texts: list[
         assert (case.status, case.chosen_option) == (awaiting, first)
         assert case.reference is not None and case.reference in said
         if decision["item_travels_back"]:
-            assert decision["return_address"].splitlines()[0] in said
+            # The shop is the addressee; the stored address's street and town follow.
+            street, town = decision["return_address"].splitlines()[1:3]
+            assert f"Maison Lumière — Service retours\n{street}\n{town}" in said
         else:
             assert "adresse de retour" not in said
         if first == "refund" and decision["window"] == "withdrawal":

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.importers import run_import
+from bot.shop_facts import shop_policy
 from bot.storage.models import AuditEntry, Product, ShopSettings, Supplier, SupplierPolicyVersion
 from tests.helpers import example
 
@@ -118,6 +119,87 @@ async def test_shop_section_errors_name_the_field(sessions: Sessions) -> None:
     assert "keep_item_max_value" in report.rejected[0].reason
 
 
+async def test_sealed_media_and_the_digital_waiver_are_imported(sessions: Sessions) -> None:
+    products = """
+[[products]]
+sku = "MF-CAP-RIV"
+category = "sealed_media"
+
+[[products]]
+sku = "EBOOK-LUMIERE"
+category = "digital"
+digital_waiver = true
+
+[[products]]
+sku = "LUM-LAMP-01"
+category = "standard"
+digital_waiver = true
+"""
+    report = await run_import(sessions, "suppliers", (TOML + products).encode())
+
+    assert [error.reason for error in report.rejected] == [
+        "produit n° 5 : digital_waiver ne vaut que pour un contenu numérique (category = « digital »)"
+    ]
+    async with sessions() as session:
+        rows = (
+            await session.execute(select(Product.sku, Product.category, Product.digital_waiver))
+        ).all()
+    assert set(rows) == {
+        ("LUM-BRUSH-SET", "hygiene", False),
+        ("MF-TSHIRT-PERSO", "custom_made", False),
+        ("MF-CAP-RIV", "sealed_media", False),
+        ("EBOOK-LUMIERE", "digital", True),
+    }
+
+
+NORDLICHT = '''
+[[suppliers]]
+code = "nordlicht"
+vendor = "Nordlicht"
+name = "Nordlicht Retouren GmbH"
+window_days = 30
+accepts_customer_side_returns = true
+customer_side_return_paid_by = "customer"
+provides_return_label = false
+replacement_available = true
+returns_practical = true
+return_address = """Nordlicht Retouren
+Hafenstraße 12
+20457 Hamburg
+Allemagne"""
+'''
+
+
+async def test_a_return_address_naming_its_supplier_is_reported_with_what_customers_read(
+    sessions: Sessions,
+) -> None:
+    report = await run_import(sessions, "suppliers", (TOML + NORDLICHT).encode())
+
+    assert report.ok and report.created == 7
+    [warning] = [line for line in report.lines() if "nordlicht" in line.lower()]
+    assert "L'adresse de retour de nordlicht contient le nom du fournisseur" in warning
+    assert "« Nordlicht »" in warning
+    assert "les clients liront à la place « Maison Lumière — Service retours »" in warning
+
+
+async def test_a_supplier_name_left_in_a_street_line_is_reported_as_read_by_customers(
+    sessions: Sessions,
+) -> None:
+    street = NORDLICHT.replace("Hafenstraße 12", "Lager Lumina Home 4")
+
+    report = await run_import(sessions, "suppliers", (TOML + street).encode())
+
+    [warning] = [line for line in report.lines() if "nordlicht" in line.lower()]
+    assert "« Lumina Home Ltd »" in warning and "« Lager Lumina Home 4 »" in warning
+    assert "/politique nordlicht return_address" in warning
+
+
+async def test_the_example_shop_has_no_warning(sessions: Sessions) -> None:
+    report = await run_import(sessions, "suppliers", TOML.encode())
+
+    assert report.warnings == []
+
+
 async def test_the_shop_s_mediator_and_terms_on_return_costs_are_imported(
     sessions: Sessions,
 ) -> None:
@@ -165,3 +247,22 @@ async def test_a_mediator_s_website_must_be_an_address(sessions: Sessions) -> No
     assert report.file_error is not None and "mediator_website" in report.file_error
     async with sessions() as session:
         assert await session.get(ShopSettings, 1) is None
+
+
+async def test_the_shop_s_remedies_are_read_from_shop_and_default_to_an_agent(
+    sessions: Sessions,
+) -> None:
+    await run_import(sessions, "suppliers", TOML.encode())
+    async with sessions() as session:
+        before = await shop_policy(session)
+    allowing = TOML.replace(
+        "[shop]\n", "[shop]\nallows_repair = true\nallows_price_reduction = true\n"
+    )
+
+    report = await run_import(sessions, "suppliers", allowing.encode())
+
+    assert report.updated == 1
+    async with sessions() as session:
+        after = await shop_policy(session)
+    assert (before.allows_repair, before.allows_price_reduction) == (False, False)
+    assert (after.allows_repair, after.allows_price_reduction) == (True, True)

@@ -133,8 +133,14 @@ async def test_a_189_euro_withdrawal_is_served_by_the_bot_with_its_declaration_a
         "Revenir aux options",
     ]
 
-    api.press(INES, button(declaration, "Confirmer la rétractation"), declaration.message_id)
+    confirmed = api.press(
+        INES, button(declaration, "Confirmer la rétractation"), declaration.message_id
+    )
     acknowledgement = (await replies(api, INES, 5))[4]
+    said = len(await replies(api, INES, 6))
+    api.push_update(api.update(confirmed))  # Telegram delivers the same update again
+    api.send_command(INES, "/aide")  # answered after the redelivered one, in order
+    await replies(api, INES, said + 1)
 
     assert "Accusé de réception de votre rétractation" in acknowledgement.text
     assert (
@@ -144,6 +150,8 @@ async def test_a_189_euro_withdrawal_is_served_by_the_bot_with_its_declaration_a
     async with open_database(database_url) as sessions, sessions() as session:
         record = (await session.scalars(select(WithdrawalRecord))).one()
     assert (record.outcome, record.name, record.order_name) == ("sent", "Inès Moreau", "#1005")
+    texts = [sent.text for sent in api.sent(INES)]
+    assert sum("Accusé de réception de votre rétractation" in text for text in texts) == 1
     assert await bot_process.stop() == 0
 
 

@@ -97,10 +97,15 @@ async def test_escalation_opens_a_topic_agents_answer_as_the_shop_and_hand_back(
     thread = await the_topic(api)
     name = api.topics(GROUP)[thread]
     assert name.startswith("R-2026-") and "Camille" in name and "endommagé" in name
-    card, album = await sent_into(api, thread, 2)
+    card, so_far, album, asked = await sent_into(api, thread, 4)
     assert "Camille" in card.text and "#1001" in card.text and "Opaline" in card.text
     assert "Décision proposée" in card.text and "Règle" in card.text
+    assert so_far.text.startswith("<b>La conversation jusqu'ici</b>")
+    assert "Client</b> : ma lampe est arrivée cassée 6A15602676300" in so_far.text
+    assert "Bot : Merci. Pour protéger vos données" in so_far.text  # the bot's question
+    assert "Client</b> : 📷 photo 1" in so_far.text and "Client</b> : 📷 photo 2" in so_far.text
     assert album.method == "sendMediaGroup" and len(album.params["media"]) == 2
+    assert "Le client écrit" in asked.text and "je veux parler à un conseiller" in asked.text
 
     api.send_in_topic(GROUP, thread, AGENT, "Bonjour Camille, nous regardons cela tout de suite.")
     answer = (await replies(api, CAMILLE, 7))[-1]
@@ -111,10 +116,10 @@ async def test_escalation_opens_a_topic_agents_answer_as_the_shop_and_hand_back(
     assert copied.method == "copyMessage" and copied.params["from_chat_id"] == GROUP
 
     api.send_text(CAMILLE, "merci, j'attends votre retour")
-    relayed = (await sent_into(api, thread, 3))[-1]
+    relayed = (await sent_into(api, thread, 5))[-1]
     assert "merci, j'attends votre retour" in relayed.text
     api.send_photo(CAMILLE, photo_of_the_damage(13))
-    assert (await sent_into(api, thread, 4))[-1].method == "sendPhoto"
+    assert (await sent_into(api, thread, 6))[-1].method == "sendPhoto"
     await all_handled(database_url)
     assert len(api.sent(CAMILLE)) == 8  # the bot said nothing itself while an agent holds the case
 
@@ -129,7 +134,7 @@ async def test_escalation_opens_a_topic_agents_answer_as_the_shop_and_hand_back(
 
     api.send_text(CAMILLE, "finalement je préfère parler à un conseiller")
     await replies(api, CAMILLE, 13)
-    again = [s for s in await sent_into(api, thread, 8) if "Décision proposée" in s.text]
+    again = [s for s in await sent_into(api, thread, 11) if "Décision proposée" in s.text]
     assert len(again) == 2 and len(api.topics(GROUP)) == 1  # the same topic, a fresh card
 
     async with open_database(database_url) as sessions, sessions() as session:
@@ -286,4 +291,26 @@ async def test_long_texts_arrive_whole_both_ways_and_the_agent_hears_of_what_was
             for s in api.in_topic(GROUP, thread)
         )
     )
+    assert await bot_process.stop() == 0
+
+
+async def test_a_long_conversation_so_far_reaches_the_topic_in_pieces_telegram_takes(
+    api: FakeBotApi, bot_process: BotProcess, database_url: str
+) -> None:
+    await started(api, bot_process, database_url)
+    api.send_text(CAMILLE, "je veux parler à un conseiller")
+    thread = await the_topic(api)
+    for n in range(3):
+        api.send_text(CAMILLE, f"précision {n} : " + "&" * 780)  # each &amp; in the topic
+    await eventually(lambda: _visible(api.in_topic(GROUP, thread)).count("&") == 3 * 780)
+    api.send_text(CAMILLE, "/annuler")
+    api.send_text(CAMILLE, "/agent")
+
+    await eventually(lambda: _visible(api.in_topic(GROUP, thread)[-1:]).endswith("écrit :\n/agent"))
+    sent = api.in_topic(GROUP, thread)
+    start = max(i for i, s in enumerate(sent) if "La conversation jusqu'ici" in s.text)
+    pieces = [s for s in sent[start:-1] if "&amp;" in s.text]
+    assert len(pieces) >= 2 and all(len(piece.text) <= 4096 for piece in pieces)
+    assert _visible(pieces).count("&") == 3 * 780
+    assert all(f"précision {n} : " in _visible(pieces) for n in range(3))
     assert await bot_process.stop() == 0
