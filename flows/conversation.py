@@ -25,7 +25,7 @@ from typing import Any, Final
 
 from transitions import Machine
 
-from flows.conversation_steps import Journey
+from flows.conversation_steps import CLARIFY_OTHER, Journey
 from flows.conversation_world import Answer, Facts, Standing, World
 from flows.machines import bound
 from flows.understanding import ALWAYS_VALID_CHOICES, Heard
@@ -154,6 +154,7 @@ CUES: Final[list[Cue]] = [
         and _case_is("awaiting_return")(j, h)),
     Cue("change", _changes_choice),
     Cue("stale", _stale),
+    Cue("list_reasons", lambda j, h: j.state == "ask_reason" and h.choice == CLARIFY_OTHER),
     Cue("reconsider", lambda j, h: j.state == "declined" and j.shop_side(h.reason)),
     Cue("remind", lambda j, h: j.state in ("done", "declined")),
     Cue("unsupported", lambda j, h: h.unsupported),
@@ -251,7 +252,10 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "miss", "source": "ask_ownership", "dest": "handover", "conditions": "ownership_locked", "before": "flag_ownership_locked"},
     {"trigger": "miss", "source": "ask_ownership", "dest": "handover", "conditions": "insists_on_number", "before": "flag_insisted_number"},
     {"trigger": "miss", "source": WAITING, "dest": "handover", "conditions": "third_miss", "before": "flag_three_misses"},
+    # A reason the reader hesitates over: one short question with its likeliest readings as buttons.
+    {"trigger": "miss", "source": "ask_reason", "dest": None, "conditions": "unsure_of_reason", "after": "clarify_reason"},
     {"trigger": "miss", "source": WAITING, "dest": None, "after": "reask"},
+    {"trigger": "list_reasons", "source": "ask_reason", "dest": None, "after": "ask_reason"},
     # Photos: thanked at the photo step, kept for later elsewhere.
     {"trigger": "photo", "source": "ask_photos", "dest": None, "after": "acknowledge_photo"},
     {"trigger": "photo", "source": [s for s in WAITING if s != "ask_photos"], "dest": None, "after": "keep_photo"},

@@ -50,6 +50,7 @@ from flows.facts import (
 from flows.understanding import Heard
 
 REASON_BUTTONS = tuple(Button(f"reason:{code}", f"reason.{code}") for code in REASONS)
+CLARIFY_OTHER = "reason:other"  # « Autre chose » under a clarifying question: every reason again
 # The same choices in the same order in every message, so that their numbers stay the same.
 SETTLED_BUTTONS = (Button("start", "start"), Button("agent", "agent"))
 RATING_BUTTONS = tuple(Button(f"rating:{score}", f"rating.{score}") for score in range(1, 6))
@@ -454,6 +455,29 @@ class Journey:
     def say_new_request(self) -> None:
         """Another request in the same chat: no greeting again; the parcel is kept unless another is named."""
         self.say("new_request", tracking_number=self.facts.tracking_number)
+
+    def unsure_of_reason(self) -> bool:
+        return bool(self._likely_reasons())
+
+    def clarify_reason(self) -> None:
+        """Asks one short question with the reasons the reader hesitated between as buttons,
+        instead of saying it did not understand; « Autre chose » lists every reason again."""
+        self.misses += 1
+        buttons = tuple(
+            Button(f"reason:{code}", f"clarify.{code}") for code in self._likely_reasons()
+        )
+        self.say("clarify_reason", (*buttons, Button(CLARIFY_OTHER, "clarify.other")))
+        # The buttons of the question before still answer it.
+        asked = [button.id for button in REASON_BUTTONS] + ["withdraw"]
+        self.facts.offered = list(dict.fromkeys([*self.facts.offered, *asked]))
+
+    def _likely_reasons(self) -> list[Reason]:
+        """The reasons among the reader's hesitations, when its likeliest reading is a reason."""
+        readings = self.heard.hesitates
+        if not readings or not readings[0].startswith("reason:"):
+            return []
+        codes = [reading.removeprefix("reason:") for reading in readings]
+        return [code for code in codes if code in REASONS][:3]
 
     def reask(self) -> None:
         """Says the answer was not understood, with an example, and offers the same buttons."""

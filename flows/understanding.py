@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Final, TypeVar, cast
+from typing import Final, TypeVar
 
 from flows import conversation_words as vocabulary
 from flows import intent_model
@@ -58,6 +58,12 @@ class Heard:
     question: bool = False  # asks when, how, how much, why or which (a request is no question)
     unsupported: bool = False
     unsupported_kind: str = ""  # what was sent instead, e.g. "too_big", "not_an_image"
+    # The reader's intent as in the corpus (`tests/data/utterances/`), and how sure it is of it.
+    intent: str = "other"
+    confidence: float = 0.0
+    # Unsure of the message: the readings it hesitates between, most likely first (e.g. the
+    # reasons a clarifying question offers); empty when it is sure or the message says nothing.
+    hesitates: tuple[str, ...] = ()
 
 
 # Button ids, as the channels send them back; `item:<line id>`, `quantity:<n>` and `option:<code>`
@@ -106,28 +112,47 @@ def plain_words(text: str) -> list[str]:
 
 
 def understand(text: str) -> Heard:
-    """Reads a typed message: a command, or everything it may answer. The keyword rules read it;
-    when they find no reason and the statistical model is confident of one, its reason is taken."""
+    """Reads a typed message: a command, or everything it may answer. The rules are exact for
+    commands, tracking numbers, postcodes, e-mails, numbers and alarm words; the meaning (a reason,
+    a question off the path, where the case stands…) is the statistical model's when it is
+    confident, else the keyword rules', with the readings it hesitated between."""
     heard = read_by_rules(text)
-    if heard.command is not None or heard.reason is not None:
-        return heard
-    intent, _confidence = read_intent(text, heard)
-    if intent.startswith("reason:") and intent[7:] in REASONS:
-        return replace(heard, reason=cast(Reason, intent[7:]))
+    if heard.command is not None or heard.alarm:
+        return replace(heard, intent=rules_intent(heard), confidence=1.0)
+    model = intent_model.shipped_model()
+    # A person takes over on the rules' word only, never on a guess.
+    readings = [r for r in model.guess(text, rule_cues(heard)).ranked if r[0] != "agent"]
+    intent, confidence = readings[0]
+    sure = confidence >= model.threshold
+    asking = heard.question or "?" in heard.text
+    if heard.wants_agent and (sure or (heard.asks is not None and asking)):
+        # « vous êtes une vraie personne ? », « un conseiller a vu mon dossier ? »: no request for one.
+        heard = replace(heard, wants_agent=False)
+    if heard.wants_agent:
+        return replace(heard, intent="agent", confidence=1.0)
+    if sure:
+        return replace(_taken(heard, intent), intent=intent, confidence=confidence)
+    hesitates = tuple(i for i, p in readings[:3] if p >= _WORTH_OFFERING)
+    if heard.reason is not None or heard.asks is not None:
+        intent = rules_intent(heard)
+    return replace(heard, intent=intent, confidence=confidence, hesitates=hesitates)
+
+
+_WORTH_OFFERING: Final = 0.1  # a reading less likely than this is not worth a button
+
+
+def _taken(heard: Heard, intent: str) -> Heard:
+    """What the flow reads from the model's confident intent, where the rules read nothing of it."""
+    kind, _, value = intent.partition(":")
+    if kind == "reason" and value in REASONS:
+        return replace(heard, reason=value)
+    # « remboursement » alone is a choice, not a question.
+    asking = heard.question or "?" in heard.text
+    if kind == "aside" and asking and heard.asks is None and value in _ASIDE_TOPICS:
+        return replace(heard, asks=value)
+    if intent == "status":
+        return replace(heard, wants_status=True)
     return heard
-
-
-def read_intent(text: str, heard: Heard | None = None) -> tuple[str, float]:
-    """The message's intent (as in the corpus) and the confidence: the exact rules first (commands,
-    alarm words, asking for a person), then the model when confident, else the rules' reading."""
-    heard = heard or read_by_rules(text)
-    ruled = rules_intent(heard)
-    if heard.command is not None or ruled == "agent":
-        return ruled, 1.0
-    guess = intent_model.shipped_model().guess(text, rule_cues(heard))
-    if guess.confidence >= intent_model.shipped_model().threshold:
-        return guess.intent, guess.confidence
-    return ruled, guess.confidence
 
 
 def read_by_rules(text: str) -> Heard:
@@ -206,6 +231,7 @@ _SKIP: Final = _phrases(vocabulary.SKIP)
 _LATER: Final = _phrases(vocabulary.LATER)
 _STATUS: Final = _phrases(vocabulary.STATUS_QUESTIONS)
 _ASIDES: Final = _table(vocabulary.ASIDES)
+_ASIDE_TOPICS: Final = frozenset(topic for topic, _phrases in vocabulary.ASIDES)
 _HOW_MANY: Final = _table(vocabulary.HOW_MANY)
 
 

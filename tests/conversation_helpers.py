@@ -275,6 +275,10 @@ def needing_authorisation(tracking_number: str) -> dict[str, Parcel]:
     return {tracking_number: replace(parcel, items=(replace(item, policy=policy),))}
 
 
+# What the reader hesitates between for a vague message (« il a un souci »), most likely first.
+UNSURE = ("reason:damaged", "reason:defective", "other")
+
+
 def sample_replies() -> list[Reply]:
     """Replies of the core in many scenarios: every template is said at least once."""
 
@@ -303,6 +307,8 @@ def sample_replies() -> list[Reply]:
                 talk._send(Heard(unsupported=True), "")
             elif step in ("<too_big>", "<not_an_image>", "<lost>"):
                 talk._send(Heard(unsupported=True, unsupported_kind=step.strip("<>")), "")
+            elif step == "<unsure>":  # a reason the reader hesitates over
+                talk._send(Heard(text="il a un souci", hesitates=UNSURE), "")
             elif step.startswith("!"):
                 talk.press(step[1:])
             else:
@@ -351,6 +357,7 @@ def sample_replies() -> list[Reply]:
     chat(nov5, "pas reçu 6A15602676300", "69003", "/start", "allo")
     chat(nov5, "/aide", "/start", "!option:refund", "plus tard", "/annuler", "/agent")
     chat(nov5, "cassé", "<unsupported>", "<photo>", "je porte plainte")
+    chat(nov5, "/start", "<unsure>", "!reason:other", "<unsure>", "!reason:defective")
     chat(nov5, "cassé 6A15602676300", "69003", "<too_big>", "<not_an_image>", "<lost>")
     chat(nov5, "cassé 6A15602676300", "69003", "le 9", "2", parcels=two_items())
     chat(

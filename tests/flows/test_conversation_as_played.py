@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from flows.events import ReplacementToOrder
+from flows.understanding import Heard
 from messages import render
 from tests.conversation_helpers import PureChat, two_chargers, two_items
 
@@ -366,3 +367,95 @@ def test_the_offers_choices_keep_their_order_and_numbers_when_offered_again() ->
     assert len(first.buttons) >= 2
     assert [(b.id, b.label) for b in again.buttons] == [(b.id, b.label) for b in first.buttons]
     assert render(again.template, again.values) == render(first.template, first.values)
+
+
+# -- issue 12: a reason the reader hesitates over is asked, not « pas bien compris » ---------------
+
+
+def _unsure(*readings: str) -> Heard:
+    return Heard(text="il a un souci", hesitates=readings)
+
+
+def test_a_reason_the_reader_hesitates_over_gets_one_question_with_its_likeliest_readings() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("/start")
+
+    replies = chat._send(_unsure("reason:damaged", "reason:defective", "other"), "")
+
+    assert chat.state == "ask_reason"
+    assert [r.template for r in replies] == ["clarify_reason"]
+    assert [(b.id, b.label) for b in replies[0].buttons] == [
+        ("reason:damaged", "clarify.damaged"),
+        ("reason:defective", "clarify.defective"),
+        ("reason:other", "clarify.other"),
+    ]
+    assert "Pour être sûr de bien comprendre" in render("clarify_reason", replies[0].values)
+
+
+def test_the_button_pressed_under_the_clarifying_question_is_the_reason() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("/start")
+    chat._send(_unsure("reason:damaged", "reason:defective"), "")
+
+    replies = chat.press("reason:defective")
+
+    assert chat.state == "ask_tracking"
+    assert chat.facts.reason == "defective"
+    assert [r.template for r in replies] == ["ask_tracking"]
+
+
+def test_something_else_under_the_clarifying_question_lists_every_reason_again() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("/start")
+    chat._send(_unsure("reason:damaged", "reason:defective"), "")
+
+    replies = chat.press("reason:other")
+
+    assert chat.state == "ask_reason"
+    assert [r.template for r in replies] == ["ask_reason"]
+    assert "reason:size_color" in [b.id for b in replies[0].buttons]
+    assert chat.press("reason:size_color") and chat.facts.reason == "size_color"
+
+
+def test_the_first_questions_buttons_still_answer_after_a_clarifying_question() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("/start")
+    chat._send(_unsure("reason:damaged", "reason:defective"), "")
+
+    chat.press("reason:wrong_item")
+
+    assert chat.state == "ask_tracking"
+    assert chat.facts.reason == "wrong_item"
+
+
+def test_a_message_the_reader_is_unsure_of_but_not_about_a_reason_is_asked_again_as_before() -> (
+    None
+):
+    chat = PureChat(NOV_5)
+    chat.say("/start")
+
+    replies = chat._send(Heard(text="bof", hesitates=("other", "yes")), "")
+
+    assert [r.template for r in replies] == ["reask_reason"]
+
+
+def test_a_vague_complaint_typed_at_the_reason_gets_the_clarifying_question() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("/start")
+
+    replies = chat.say("il a un souci")
+
+    assert [r.template for r in replies] == ["clarify_reason"]
+    offered = {b.id for b in replies[0].buttons}
+    assert {"reason:damaged", "reason:defective", "reason:other"} <= offered
+
+
+def test_hesitating_three_times_still_brings_a_person() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("/start")
+    for _ in range(2):
+        chat._send(_unsure("reason:damaged", "reason:defective"), "")
+
+    chat._send(_unsure("reason:damaged", "reason:defective"), "")
+
+    assert chat.state == "handover"

@@ -145,6 +145,38 @@ def test_buttons_mean_what_they_say() -> None:
     assert from_choice("nonsense").choice == "nonsense"
 
 
+def test_a_question_about_the_bot_naming_a_person_is_the_question_not_a_request_for_one() -> None:
+    for question in (
+        "il y a un conseiller humain ou c'est un robot ?",
+        "vous êtes une vraie personne ?",
+    ):
+        heard = understand(question)
+
+        assert heard.asks == "robot", question
+        assert not heard.wants_agent, question
+    assert understand("je veux parler à une vraie personne").wants_agent
+
+
+def test_the_model_answers_a_question_off_the_path_only_when_it_is_a_question() -> None:
+    assert understand("c'est quand que je suis remboursé").asks == "refund_when"
+    assert understand("remboursement").asks is None
+
+
+def test_a_vague_complaint_is_no_reason_but_the_reasons_it_may_be() -> None:
+    heard = understand("il a un souci")
+
+    assert heard.reason is None
+    assert heard.confidence < 0.6
+    assert heard.hesitates[0].startswith("reason:")
+
+
+def test_a_plain_message_is_read_with_confidence() -> None:
+    heard = understand("mon colis n'est jamais arrivé")
+
+    assert (heard.reason, heard.intent) == ("not_received", "reason:not_received")
+    assert heard.confidence >= 0.6 and heard.hesitates == ()
+
+
 @pytest.mark.parametrize(
     ("text", "remedy"),
     [
