@@ -135,3 +135,32 @@ def test_a_remedy_the_shop_does_not_offer_is_still_heard_and_handed_over() -> No
     assert chat.state == "handover"
     assert chat.last is not None and chat.last.decision is not None
     assert chat.last.decision.handover_reasons == ("asked_price_reduction",)
+
+
+def _declined_text(chat: PureChat) -> str:
+    replies = [*chat.say(f"j'ai changé d'avis pour ma lampe {LAMP}"), *chat.say("69003")]
+    if chat.state != "declined":
+        replies += chat.say("non merci pas de photo")
+    assert chat.state == "declined"
+    [late] = [reply for reply in replies if reply.template == "declined_late"]
+    return html.unescape(render("declined_late", dict(late.values)))
+
+
+def test_a_late_request_names_the_withdrawal_period_when_its_day_was_the_last() -> None:
+    # Received Friday 20 March 2026 in Moselle: the legal period (7 April) outlasts the shop's.
+    received = date(2026, 3, 20)
+    moselle = _lamp(delivered_on=received, last_parcel_delivered_on=received, holiday_region="57")
+
+    text = _declined_text(PureChat(date(2026, 4, 8), parcels={LAMP: moselle}))
+
+    assert "Votre délai de rétractation s'est terminé le mardi 7 avril 2026." in text
+    assert "notre délai de retour" not in text
+
+
+def test_a_late_request_says_the_shop_s_longer_window_ended_too() -> None:
+    text = _declined_text(PureChat(date(2026, 10, 23)))  # received 7 October; the shop's: 22nd
+
+    assert (
+        "Votre délai de rétractation, puis notre délai de retour, plus long, sont terminés" in text
+    )
+    assert "le dernier jour était le jeudi 22 octobre 2026" in text
