@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import html
-from dataclasses import replace
+import json
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -429,3 +430,23 @@ def test_the_status_of_a_declined_request_names_the_consumer_mediator_again() ->
 
     assert "case_status" in chat.templates()
     assert "médiateur de la consommation dont nous relevons : CM2C" in _rendered(chat)
+
+
+def test_the_facts_go_to_json_and_back_as_plain_values_their_lists_copied() -> None:
+    facts = Facts(
+        reason="damaged",
+        tracking_number="LX123456785CN",
+        owner_verified=True,
+        early_proofs=["35000"],
+        handover_reasons=["three_misses"],
+        offered=["exchange", "refund"],
+        quantity=1,
+        withdrawal_started_at="2026-10-22T23:50:00+02:00",
+    )
+
+    data = facts.to_json()
+    data["offered"].append("keep_and_replace")
+
+    assert facts.offered == ["exchange", "refund"]
+    assert facts.to_json() == asdict(facts)
+    assert Facts.from_json(json.loads(json.dumps(facts.to_json()))) == facts
