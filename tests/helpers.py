@@ -68,3 +68,22 @@ def blank_png(width: int, height: int, *, pixels: bool = True, colour: bool = Fa
         parts.append(chunk(b"IDAT", data))
     parts.append(chunk(b"IEND", b""))
     return b"".join(parts)
+
+
+# A supplier whose return address starts with its own name, as suppliers write them.
+NAMED_SUPPLIER = """
+[[suppliers]]
+code = "nordlicht"
+vendor = "Nordlicht"
+name = "Nordlicht Retouren GmbH"
+window_days = 30
+accepts_customer_side_returns = true
+customer_side_return_paid_by = "customer"
+provides_return_label = false
+replacement_available = true
+returns_practical = true
+return_address = \"\"\"Nordlicht Retouren
+Hafenstraße 12
+20457 Hamburg
+Allemagne\"\"\"
+"""

@@ -15,7 +15,6 @@ from bot.importers.source import decode
 from bot.mail.addresses import mailbox
 from bot.storage.audit import record_audit
 from bot.storage.models import (
-    CATEGORIES,
     SHOP_SETTINGS_ID,
     Product,
     ShopSettings,
@@ -24,6 +23,7 @@ from bot.storage.models import (
 )
 from bot.storage.policies import latest_policy
 from bot.supplier_names import address_warnings
+from flows.facts import CATEGORIES
 
 POLICY_FIELDS = (
     "window_days",

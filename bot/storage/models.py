@@ -14,7 +14,6 @@ from bot.storage.jobs import ScheduledJob
 from bot.storage.messaging import AuditEntry, InboxUpdate, OutboxMessage, TranscriptEntry
 from bot.storage.orders import Order, OrderLine, Shipment, shipment_lines
 from bot.storage.shop import (
-    CATEGORIES,
     SHOP_SETTINGS_ID,
     Product,
     ShopSettings,
@@ -23,7 +22,6 @@ from bot.storage.shop import (
 )
 
 __all__ = [
-    "CATEGORIES",
     "SHOP_SETTINGS_ID",
     "AgentTopic",
     "AuditEntry",

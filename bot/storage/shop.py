@@ -10,15 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.storage.base import Base, BigId, utcnow
 
-CATEGORIES = (
-    "standard",
-    "hygiene",
-    "perishable",
-    "custom_made",
-    "digital",
-    "second_hand",
-    "sealed_media",
-)
 PAYERS = ("customer", "shop")
 SHOP_SETTINGS_ID = 1  # the shop's settings are one row
 

@@ -22,7 +22,7 @@ from flows.addresses import names_in
 from flows.facts import Decision
 from messages import button_label, day, label_keys, moment, render
 from tests.conversation_helpers import SHOP_NAME, sample_replies
-from tests.helpers import example
+from tests.helpers import NAMED_SUPPLIER, example
 
 FORBIDDEN = re.compile(
     r"fournisseu|grossiste|aliexpress|alibaba|usine|fabricant|partenaire|supplier|wholesaler|"
@@ -92,25 +92,6 @@ def test_no_supplier_and_no_blame_in_any_golden_conversation() -> None:
         said = _bot_lines(transcript)
         assert not FORBIDDEN.search(said), FORBIDDEN.search(said)
         assert not BLAME.search(said)
-
-
-# A supplier whose return address starts with its own name, as suppliers write them.
-NAMED_SUPPLIER = """
-[[suppliers]]
-code = "nordlicht"
-vendor = "Nordlicht"
-name = "Nordlicht Retouren GmbH"
-window_days = 30
-accepts_customer_side_returns = true
-customer_side_return_paid_by = "customer"
-provides_return_label = false
-replacement_available = true
-returns_practical = true
-return_address = \"\"\"Nordlicht Retouren
-Hafenstraße 12
-20457 Hamburg
-Allemagne\"\"\"
-"""
 
 
 async def test_no_message_names_any_supplier_of_the_database(

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.importers import run_import
 from bot.shop_facts import shop_policy
 from bot.storage.models import AuditEntry, Product, ShopSettings, Supplier, SupplierPolicyVersion
-from tests.helpers import example
+from tests.helpers import NAMED_SUPPLIER, example
 
 Sessions = async_sessionmaker[AsyncSession]
 TOML = example("suppliers.toml").decode()
@@ -152,28 +152,10 @@ digital_waiver = true
     }
 
 
-NORDLICHT = '''
-[[suppliers]]
-code = "nordlicht"
-vendor = "Nordlicht"
-name = "Nordlicht Retouren GmbH"
-window_days = 30
-accepts_customer_side_returns = true
-customer_side_return_paid_by = "customer"
-provides_return_label = false
-replacement_available = true
-returns_practical = true
-return_address = """Nordlicht Retouren
-Hafenstraße 12
-20457 Hamburg
-Allemagne"""
-'''
-
-
 async def test_a_return_address_naming_its_supplier_is_reported_with_what_customers_read(
     sessions: Sessions,
 ) -> None:
-    report = await run_import(sessions, "suppliers", (TOML + NORDLICHT).encode())
+    report = await run_import(sessions, "suppliers", (TOML + NAMED_SUPPLIER).encode())
 
     assert report.ok and report.created == 7
     [warning] = [line for line in report.lines() if "nordlicht" in line.lower()]
@@ -185,7 +167,7 @@ async def test_a_return_address_naming_its_supplier_is_reported_with_what_custom
 async def test_a_supplier_name_left_in_a_street_line_is_reported_as_read_by_customers(
     sessions: Sessions,
 ) -> None:
-    street = NORDLICHT.replace("Hafenstraße 12", "Lager Lumina Home 4")
+    street = NAMED_SUPPLIER.replace("Hafenstraße 12", "Lager Lumina Home 4")
 
     report = await run_import(sessions, "suppliers", (TOML + street).encode())
 
