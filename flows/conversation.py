@@ -17,7 +17,6 @@ runs to its end without yielding; the shell still handles one event per conversa
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -27,7 +26,7 @@ from transitions import Machine
 
 from flows.conversation_steps import CLARIFY_OTHER, Journey
 from flows.conversation_world import Answer, Facts, Standing, World
-from flows.machines import bound
+from flows.machines import fire
 from flows.understanding import ALWAYS_VALID_CHOICES, Heard
 
 RESTING: Final = ["new", "done", "declined", "cancelled"]
@@ -336,12 +335,11 @@ def act(standing: Standing, world: World, trigger: str) -> Answer:
 
 
 def _journey(standing: Standing, world: World) -> Journey:
-    return Journey(standing.state, copy.deepcopy(standing.facts), standing.misses, world)
+    return Journey(standing.state, standing.facts.copy(), standing.misses, world)
 
 
 def _fire(journey: Journey, state_before: str, trigger: str) -> Answer:
-    with bound(MACHINE, journey, state_before):
-        journey.trigger(trigger)  # type: ignore[attr-defined]
+    fire(MACHINE, journey, trigger)
     if journey.state != state_before:
         journey.misses = 0
     journey.announce_state_change(state_before, trigger)
