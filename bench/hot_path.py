@@ -9,6 +9,11 @@ update (every statement the bot's engines ran, sends at 30/s included), and opti
 
     .venv/bin/python bench/hot_path.py [--customers 300] [--database-url postgresql://…]
                                        [--profile out.prof]  # then: python -m pstats out.prof
+
+`--sends N` measures the sending side alone instead: N outbox rows (every other one with buttons)
+over 100 chats, one lane per chat as the outbox worker has them, through the overall pacing of
+`--send-rate`, by `bot.telegram.sender.TelegramDelivery` to the loopback server: the loop thread's
+CPU ms per send (no database).
 """
 
 from __future__ import annotations
@@ -31,13 +36,15 @@ from sqlalchemy import event, func, select  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from bench.telegram_throughput import SCRIPT, _backlog  # noqa: E402
-from bot.channels.pacing import Limits  # noqa: E402
+from bot.channels.pacing import Limits, Pacer  # noqa: E402
 from bot.channels.workers import plain_dsn  # noqa: E402
 from bot.cli.run import configure_logging  # noqa: E402
 from bot.config import async_database_url, load_settings  # noqa: E402
 from bot.storage.database import open_database  # noqa: E402
 from bot.storage.models import InboxUpdate, OutboxMessage  # noqa: E402
 from bot.telegram.app import Tuning, serve  # noqa: E402
+from bot.telegram.client import build_bot  # noqa: E402
+from bot.telegram.sender import TelegramDelivery  # noqa: E402
 from tests.bot.telegram.fake_bot_api import FakeBotApi, eventually  # noqa: E402
 
 _statements = 0
@@ -108,6 +115,56 @@ async def _measure(
             print(f"    {times / total:5.2f}/update  {statement}")
 
 
+async def _measure_sends(
+    data: Path, sends: int, send_rate: int, profile: Path | None, chats: int = 100
+) -> None:
+    with FakeBotApi() as api:
+        settings = load_settings(
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            RETURNBOT_DATA_DIR=data,
+        )
+        async with build_bot(settings) as bot:
+            delivery = TelegramDelivery(bot, data_dir=data)
+            pacer = Pacer(
+                Limits(overall_per_second=send_rate, private_per_second=1000, private_burst=1000)
+            )
+            choices = [["yes", "Oui"], ["no", "Non"]]
+            rows = [
+                OutboxMessage(
+                    id=number + 1,
+                    channel="telegram",
+                    chat_id=str(30_000 + number % chats),
+                    payload={
+                        "text": f"Réponse <b>{number}</b>",
+                        "choices": choices[: number % 2 * 2],
+                    },
+                )
+                for number in range(sends)
+            ]
+
+            async def lane(chat: int) -> None:
+                for row in rows[chat::chats]:
+                    await pacer.wait_turn(row.chat_id)
+                    await delivery.send(row)
+
+            profiler = cProfile.Profile(time.thread_time) if profile else None
+            start, cpu = time.monotonic(), time.thread_time()
+            if profiler:
+                profiler.enable()
+            await asyncio.gather(*(lane(chat) for chat in range(chats)))
+            if profiler:
+                profiler.disable()
+            seconds, cpu = time.monotonic() - start, time.thread_time() - cpu
+        sent = sum(len(api.sent(chat)) for chat in api.chats())
+    if profiler and profile:
+        profiler.dump_stats(profile)
+    print(
+        f"  {sent} messages sent in {seconds:.1f} s ({sent / seconds:.0f}/s wall);"
+        f" bot thread {cpu * 1000 / sends:.3f} CPU ms/send"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=300)
@@ -115,7 +172,13 @@ def main() -> None:
     parser.add_argument("--send-rate", type=int, default=30, help="messages/s sent overall")
     parser.add_argument("--profile", type=Path, help="a cProfile of the bot thread's CPU time")
     parser.add_argument("--statements", action="store_true", help="the most frequent statements")
+    parser.add_argument("--sends", type=int, default=0, help="measure N sends alone (no database)")
     args = parser.parse_args()
+    if args.sends:
+        with tempfile.TemporaryDirectory(prefix="rb-hot-") as folder:
+            print(f"Sends alone, {args.sends} messages at {args.send_rate}/s overall:")
+            asyncio.run(_measure_sends(Path(folder), args.sends, args.send_rate, args.profile))
+        return
     event.listen(Engine, "before_cursor_execute", _counted)
     with tempfile.TemporaryDirectory(prefix="rb-hot-") as folder:
         data = Path(folder)

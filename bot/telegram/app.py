@@ -82,7 +82,9 @@ async def serve(
     database = create_engine(settings.database_url, inline=True)
     try:
         with _stopping_on_signals(stop):
-            async with build_bot(settings, poll_timeout=tuning.poll_timeout) as bot:
+            rate = tuning.limits.overall_per_second if tuning.limits is not None else None
+            client = build_bot(settings, poll_timeout=tuning.poll_timeout, sends_per_second=rate)
+            async with client as bot:
                 await bot.set_my_commands(COMMANDS)
                 await set_staff_menus(
                     bot,

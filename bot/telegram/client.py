@@ -1,30 +1,113 @@
-"""The Bot API client: python-telegram-bot's `Bot`, pointed at `TELEGRAM_API_BASE_URL`."""
+"""The Bot API client: python-telegram-bot's `Bot`, pointed at `TELEGRAM_API_BASE_URL`.
+
+Three HTTP clients: long polling (PTB's, 2 connections); the paced sends, posted as prepared JSON
+(`ReturnBot.call`) by `bot.telegram.http.JsonPoster` on as many connections as the overall rate
+needs (`send_connections`); everything else through PTB (downloads, the courtesy calls, the
+staff's calls). httpcore's pool costs CPU with the square of its open connections (it looks over
+all of them, nested, at every request): no pool holds more than its calls need.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import math
+import urllib.request
 from collections.abc import Sequence
 from typing import Any, cast
 
+import httpx
 from telegram import Bot
-from telegram.error import TelegramError
-from telegram.request import HTTPXRequest
+from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.config import Settings
 from bot.telegram import raw
+from bot.telegram.http import JsonBody, JsonPoster, json_body
 
 # Telegram holds a long poll open this long; the HTTP read timeout leaves it a margin.
 POLL_TIMEOUT = 25
-# Sends are paced (30/s) and photo downloads take 16 at a time: more connections would only cost
-# CPU (httpcore looks over its whole pool, twice nested, at every request).
-MAX_CONCURRENT_REQUESTS = 20
+# Photo downloads take 16 at a time (the dispatcher's preparations), with the courtesy calls.
+MAX_CONCURRENT_REQUESTS = 16
+# A Bot API call's round trip over the internet, on the slow side: a paced send holds a
+# connection this long, so the overall rate needs rate × this many connections.
+SEND_ROUND_TRIP = 0.2  # seconds
+_JSON_HEADERS = {"Content-Type": "application/json", "User-Agent": HTTPXRequest.USER_AGENT}
+
+
+def send_connections(per_second: float) -> int:
+    """Connections the sends need at `per_second` overall (30/s: 6), between 2 and 32."""
+    return max(2, min(32, math.ceil(per_second * SEND_ROUND_TRIP)))
+
+
+class _ProxiedJson(HTTPXRequest):
+    """The sends through httpx when a proxy is configured (`HTTPS_PROXY`…, which httpx honours
+    and `JsonPoster` does not): a `JsonBody` posted as it is, read by PTB as `JsonPoster`'s."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> tuple[int, bytes]:
+        body = json_body(request_data)
+        if body is None:
+            return await super().do_request(url, method, request_data, *args, **kwargs)
+        try:
+            response = await self._client.post(url, content=body, headers=_JSON_HEADERS)
+        except httpx.TimeoutException as error:
+            raise TimedOut from error
+        except httpx.HTTPError as error:
+            raise NetworkError(f"httpx.{error.__class__.__name__}: {error}") from error
+        return response.status_code, response.content
+
+
+def sends_client(connections: int) -> BaseRequest:
+    """`JsonPoster`, or httpx when the environment names a proxy."""
+    proxies = urllib.request.getproxies()
+    if any(proxies.get(kind) for kind in ("http", "https", "all")):
+        return _ProxiedJson(
+            connection_pool_size=connections,
+            connect_timeout=10.0,
+            read_timeout=20.0,
+            write_timeout=30.0,
+            pool_timeout=30.0,
+        )
+    return JsonPoster(connect_timeout=10.0, read_timeout=20.0)
 
 
 class ReturnBot(Bot):
-    """PTB's `Bot`, which also fetches updates as Telegram's own JSON.
+    """PTB's `Bot`, which also fetches updates as Telegram's own JSON and sends prepared JSON.
 
     The inbox records an update exactly as Telegram sent it, and it is read into PTB's objects once,
-    when it is handled: no parsing on the way in only to turn the objects back into JSON.
+    when it is handled: no parsing on the way in only to turn the objects back into JSON. The
+    sender posts its payloads as they are (`call`), without PTB's objects either way.
     """
+
+    def __init__(self, *args: Any, send_connections: int = 6, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sends = sends_client(send_connections)
+        # At most this many sends in flight: the others wait here, on as many connections.
+        self._in_flight = asyncio.Semaphore(send_connections)
+
+    async def initialize(self) -> None:
+        await self._sends.initialize()
+        await super().initialize()
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        await self._sends.shutdown()
+
+    async def call(self, method: str, payload: dict[str, Any]) -> Any:
+        """The Bot API's `method` with `payload` (JSON-ready: no `None` values), on the sends'
+        connections; its `result`, as Telegram's JSON. Raises as PTB's calls do."""
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        async with self._in_flight:
+            return await self._sends.post(
+                f"{self._base_url}/{method}", JsonBody(body).as_request_data()
+            )
 
     async def get_update_payloads(
         self,
@@ -59,15 +142,20 @@ class _UpdatesRequest(HTTPXRequest):
             raise TelegramError("Invalid server response") from error
 
 
-def build_bot(settings: Settings, *, poll_timeout: float = POLL_TIMEOUT) -> ReturnBot:
-    """A `Bot` whose API calls and file downloads both go to the configured base URL."""
+def build_bot(
+    settings: Settings, *, poll_timeout: float = POLL_TIMEOUT, sends_per_second: float | None = None
+) -> ReturnBot:
+    """A `Bot` whose API calls and file downloads both go to the configured base URL; its sends'
+    pool sized for `sends_per_second` (default: `RETURNBOT_TELEGRAM_MESSAGES_PER_SECOND`)."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     base = settings.telegram_api_base_url
+    rate = settings.telegram_messages_per_second if sends_per_second is None else sends_per_second
     return ReturnBot(
         settings.telegram_bot_token,
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
+        send_connections=send_connections(rate),
         request=HTTPXRequest(
             connection_pool_size=MAX_CONCURRENT_REQUESTS,
             connect_timeout=10.0,

@@ -42,6 +42,18 @@ def keyboard(outbox_id: int, choices: Sequence[tuple[str, str]]) -> InlineKeyboa
     )
 
 
+def keyboard_json(outbox_id: int, choices: Sequence[tuple[str, str]]) -> dict[str, Any] | None:
+    """`keyboard` as the Bot API's JSON (`reply_markup`), for a payload posted as it is."""
+    if not choices:
+        return None
+    return {
+        "inline_keyboard": [
+            [{"text": label, "callback_data": f"c:{outbox_id}:{index}"}]
+            for index, (_choice, label) in enumerate(choices)
+        ]
+    }
+
+
 def read_tap(data: str | None) -> Tap | None:
     """The tap encoded in callback data, or None when it is not ours."""
     match = _DATA.match(data or "")

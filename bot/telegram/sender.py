@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import ChatMigrated, Forbidden, RetryAfter, TelegramError
 
@@ -32,16 +31,17 @@ from bot.channels.outbox import (
 from bot.channels.pacing import Limits, Pacer
 from bot.channels.writes import WriteGate
 from bot.storage.models import OutboxMessage
+from bot.telegram.client import ReturnBot
 from bot.telegram.errors import is_permanent, retry_after_seconds
 from bot.telegram.inbox import CHANNEL
-from bot.telegram.keyboards import choices_of, keyboard
+from bot.telegram.keyboards import choices_of, keyboard, keyboard_json
 from bot.telegram.splitting import CAPTION_LIMIT, split_html, units
 
 __all__ = ["ABANDONED", "CAPTION_LIMIT", "TelegramDelivery", "customer_sender"]
 
 log = logging.getLogger(__name__)
 
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_NO_PREVIEW = {"is_disabled": True}  # a link's preview would hide the buttons
 
 
 class TelegramDelivery:
@@ -49,7 +49,7 @@ class TelegramDelivery:
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot, *, data_dir: Path) -> None:
+    def __init__(self, bot: ReturnBot, *, data_dir: Path) -> None:
         self._bot = bot
         self._data_dir = data_dir
 
@@ -73,19 +73,26 @@ class TelegramDelivery:
         payload = row.payload
         chat_id = payload.get("chat_id", row.chat_id)
         text = str(payload.get("text") or "")
-        markup = keyboard(row.id, choices_of(payload))
         extra: dict[str, Any] = {}
         if payload.get("message_thread_id"):
             extra["message_thread_id"] = int(payload["message_thread_id"])
         if payload.get("copy_from_chat_id"):
-            await self._bot.copy_message(
-                chat_id, payload["copy_from_chat_id"], int(payload["copy_message_id"]), **extra
+            await self._bot.call(
+                "copyMessage",
+                {
+                    "chat_id": _chat(chat_id),
+                    "from_chat_id": _chat(payload["copy_from_chat_id"]),
+                    "message_id": int(payload["copy_message_id"]),
+                    **extra,
+                },
             )
             return
+        choices = choices_of(payload)
         for kind in ("photo", "document"):
             media = self._media_path(payload.get(kind))
             if media is None:
                 continue
+            markup = keyboard(row.id, choices)
             caption = text if units(text) <= CAPTION_LIMIT else None
             send = self._bot.send_photo if kind == "photo" else self._bot.send_document
             await send(
@@ -100,15 +107,18 @@ class TelegramDelivery:
             if caption is not None:
                 return
         pieces = split_html(text) or [text]
+        markup_json = keyboard_json(row.id, choices)
         for number, piece in enumerate(pieces, 1):  # the buttons go with the last piece
-            await self._bot.send_message(
-                chat_id,
-                piece,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup if number == len(pieces) else None,
-                link_preview_options=_NO_PREVIEW,
+            message = {
+                "chat_id": _chat(chat_id),
+                "text": piece,
+                "parse_mode": ParseMode.HTML.value,
+                "link_preview_options": _NO_PREVIEW,
                 **extra,
-            )
+            }
+            if markup_json is not None and number == len(pieces):
+                message["reply_markup"] = markup_json
+            await self._bot.call("sendMessage", message)
 
     def _media_path(self, value: Any) -> Path | None:
         if not value:
@@ -122,8 +132,16 @@ class TelegramDelivery:
         return path
 
 
+def _chat(chat_id: Any) -> int | str:
+    """A chat id as the Bot API's JSON has it: an integer, or a channel's @username."""
+    try:
+        return int(chat_id)
+    except (TypeError, ValueError):
+        return str(chat_id)
+
+
 def customer_sender(
-    bot: Bot,
+    bot: ReturnBot,
     sessions: async_sessionmaker[AsyncSession],
     gate: WriteGate,
     *,
