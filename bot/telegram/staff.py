@@ -14,6 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, BotCommand, BotCommandScopeChat, Chat, Message, Update
@@ -173,6 +174,8 @@ class StaffUpdates:
         self._members = Members(bot, agent_chat_id) if agent_chat_id is not None else None
 
     async def prepare(self, row: InboxUpdate) -> Prepared:
+        if not self._staff_may_have_sent(row.payload):
+            return await self._customers.read_payload(row.payload)
         update = Update.de_json(row.payload, self._bot)
         message = update.message
         chat = update.effective_chat
@@ -184,6 +187,19 @@ class StaffUpdates:
                 if request is not None:
                     return request
         return await self._customers.read(update)
+
+    def _staff_may_have_sent(self, payload: dict[str, Any]) -> bool:
+        """Whether the update may be a message from the agents' group or from an admin (read
+        through PTB's objects, below); when not, it is a customer's (read as the customers' are)."""
+        message = payload.get("message")
+        if not isinstance(message, dict):
+            return False
+        chat, user = message.get("chat"), message.get("from")
+        if not isinstance(chat, dict) or not isinstance(user, dict):
+            return False
+        if self._agent_chat_id is not None and chat.get("id") == self._agent_chat_id:
+            return True
+        return chat.get("type") == Chat.PRIVATE and user.get("id") in self._admin_ids
 
     async def gave_up(self, row: InboxUpdate, error: Exception) -> Prepared:
         """A download that kept failing: an admin is asked to send the file again, a customer

@@ -15,11 +15,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeGuard
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
-    Bot,
     CallbackQuery,
     Chat,
     ChatMemberUpdated,
@@ -36,8 +36,10 @@ from bot.channels.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, Unsupp
 from bot.photos import NotAnImage, TooLarge, store_photo
 from bot.storage.base import utcnow
 from bot.storage.models import Customer, InboxUpdate, OutboxMessage
+from bot.telegram.client import ReturnBot
 from bot.telegram.inbox import CHANNEL
 from bot.telegram.keyboards import Tap, choices_of, read_tap
+from bot.telegram.raw import valid_id
 from messages import render
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,7 @@ class TelegramUpdates:
     """The dispatcher's handler for Telegram updates (see `bot.channels.dispatch.UpdateHandler`)."""
 
     def __init__(
-        self, bot: Bot, engine: Engine, *, photos_dir: Path, agent_chat_id: int | None
+        self, bot: ReturnBot, engine: Engine, *, photos_dir: Path, agent_chat_id: int | None
     ) -> None:
         self._bot = bot
         self._engine = engine
@@ -82,7 +84,15 @@ class TelegramUpdates:
         self._decodes = asyncio.Semaphore(DECODES)
 
     async def prepare(self, row: InboxUpdate) -> Reading:
-        return await self.read(Update.de_json(row.payload, self._bot))
+        return await self.read_payload(row.payload)
+
+    async def read_payload(self, payload: dict[str, Any], *, downloads: bool = True) -> Reading:
+        """`read(Update.de_json(payload))`: a customer's text or tap read straight from Telegram's
+        JSON (`plain_reading`), anything else through PTB's objects."""
+        reading = plain_reading(payload, self._agent_chat_id)
+        if reading is not None:
+            return reading
+        return await self.read(Update.de_json(payload, self._bot), downloads=downloads)
 
     async def gave_up(self, row: InboxUpdate, error: Exception) -> Reading:
         """The photo could not be downloaded for minutes: the customer is asked to send it again."""
@@ -124,11 +134,15 @@ class TelegramUpdates:
             await self._engine(session, customer, event, row.id)
 
     async def handled(self, row: InboxUpdate, reading: Reading) -> None:
-        if reading.query_id is not None:
-            await _quietly(self._bot.answer_callback_query(reading.query_id, text=reading.toast))
+        if reading.query_id is not None:  # as prepared JSON (`ReturnBot.call`), like the sends
+            answer: dict[str, Any] = {"callback_query_id": reading.query_id}
+            if reading.toast is not None:
+                answer["text"] = reading.toast
+            await _quietly(self._bot.call("answerCallbackQuery", answer))
         if reading.tapped is not None and reading.toast is None:
             chat_id, message_id = reading.tapped
-            await _quietly(self._bot.edit_message_reply_markup(chat_id, message_id))
+            edit = {"chat_id": chat_id, "message_id": message_id}  # no markup: the buttons go
+            await _quietly(self._bot.call("editMessageReplyMarkup", edit))
         if reading.leave is not None:
             await _quietly(self._bot.leave_chat(reading.leave))
 
@@ -218,12 +232,112 @@ class TelegramUpdates:
 
 
 def _customer(user: User, chat: Chat | None) -> Sender:
+    return _sender(
+        chat.id if chat is not None else user.id, user.id, user.first_name, user.username
+    )
+
+
+def _sender(chat_id: int, user_id: int, first_name: str | None, username: str | None) -> Sender:
     return Sender(
         channel=CHANNEL,
-        chat_id=str(chat.id if chat is not None else user.id),
-        external_id=str(user.id),
-        first_name=without_nul(user.first_name or ""),
-        username=without_nul(user.username or ""),
+        chat_id=str(chat_id),
+        external_id=str(user_id),
+        first_name=without_nul(first_name or ""),
+        username=without_nul(username or ""),
+    )
+
+
+# -- reading the common updates straight from Telegram's JSON -----------------------------------
+#
+# PTB builds some 200 attributes of objects for one message, for the few the bot reads. The updates
+# customers send all the time, a text and a tapped button, are read here from the JSON, to the same
+# `Reading` as `TelegramUpdates.read` (tests/bot/telegram/test_plain.py compares them); any other
+# update, or one whose parts are not what PTB would accept, goes through PTB as before.
+
+
+def plain_reading(payload: dict[str, Any], agent_chat_id: int | None) -> Reading | None:
+    """The update's `Reading`, or None when it is to be read through PTB's objects."""
+    if len(payload) != 2 or not valid_id(payload.get("update_id")):
+        return None
+    if "message" in payload:
+        return _plain_text(payload["update_id"], payload["message"], agent_chat_id)
+    if "callback_query" in payload:
+        return _plain_tap(payload["callback_query"], agent_chat_id)
+    return None
+
+
+def _plain_text(update_id: int, message: Any, agent_chat_id: int | None) -> Reading | None:
+    chat = _plain_chat(message)
+    text = message.get("text") if chat is not None else None
+    if chat is None or not isinstance(text, str) or not text:
+        return None  # not a message PTB reads, or not a text: photos, files, stickers…
+    user = message.get("from")
+    if user is not None and not _plain_user(user):
+        return None
+    chat_id, kind = chat
+    reading = Reading()
+    if kind != Chat.PRIVATE:
+        if chat_id == agent_chat_id:
+            log.debug("update %s from the agents' group", update_id)
+        else:
+            log.info("ignoring update %s from %s %s; leaving it", update_id, kind, chat_id)
+            reading.leave = chat_id
+    elif user is not None:
+        reading.customer = _sender(chat_id, user["id"], user["first_name"], user.get("username"))
+        reading.events = [TextIn(without_nul(text))]
+    return reading
+
+
+def _plain_tap(query: Any, agent_chat_id: int | None) -> Reading | None:
+    if not isinstance(query, dict) or not isinstance(query.get("id"), str):
+        return None
+    user, message, data = query.get("from"), query.get("message"), query.get("data")
+    if not _plain_user(user) or not isinstance(query.get("chat_instance"), str):
+        return None
+    if data is not None and not isinstance(data, str):
+        return None
+    chat = _plain_chat(message) if message is not None else None
+    if message is not None and chat is None:
+        return None
+    reading = Reading(query_id=query["id"])
+    if chat is not None and chat[1] != Chat.PRIVATE:
+        if chat[0] != agent_chat_id:
+            log.info("ignoring a button tapped in chat %s", chat[0])
+        return reading
+    chat_id = chat[0] if chat is not None else user["id"]
+    reading.customer = _sender(chat_id, user["id"], user["first_name"], user.get("username"))
+    reading.tap = read_tap(data)
+    if reading.tap is None:
+        reading.toast = render("stale_choice", {})
+    elif chat is not None and isinstance(message, dict):
+        reading.tapped = (chat[0], message["message_id"])
+    return reading
+
+
+def _plain_chat(message: Any) -> tuple[int, str] | None:
+    """A message's (chat id, chat type), when the message has what PTB requires of one."""
+    if not isinstance(message, dict):
+        return None
+    chat = message.get("chat")
+    if not (valid_id(message.get("message_id")) and _plain_date(message.get("date"))):
+        return None
+    if not isinstance(chat, dict) or not valid_id(chat.get("id")):
+        return None
+    kind = chat.get("type")
+    return (chat["id"], kind) if isinstance(kind, str) else None
+
+
+def _plain_date(value: Any) -> bool:
+    return valid_id(value) and 0 <= value < 2**33  # seconds since 1970, as PTB can convert them
+
+
+def _plain_user(user: Any) -> TypeGuard[dict[str, Any]]:
+    return (
+        isinstance(user, dict)
+        and valid_id(user.get("id"))
+        and isinstance(user.get("is_bot"), bool)
+        and isinstance(user.get("first_name"), str)
+        and isinstance(user.get("username"), str | None)
     )
 
 
