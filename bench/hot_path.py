@@ -10,7 +10,8 @@ update (every statement the bot's engines ran, sends at 30/s included), and opti
     .venv/bin/python bench/hot_path.py [--customers 300] [--database-url postgresql://…]
                                        [--profile out.prof]  # then: python -m pstats out.prof
 
-`--sends N` measures the sending side alone instead: N outbox rows (every other one with buttons)
+`--until-sent` measures until every reply is sent too (with `--send-rate 1000`: each update's
+sends counted with it). `--sends N` measures the sending side alone instead: N outbox rows (every other one with buttons)
 over 100 chats, one lane per chat as the outbox worker has them, through the overall pacing of
 `--send-rate`, by `bot.telegram.sender.TelegramDelivery` to the loopback server: the loop thread's
 CPU ms per send (no database).
@@ -58,7 +59,13 @@ def _counted(_conn: object, _cursor: object, statement: str, *_args: object) -> 
 
 
 async def _measure(
-    url: str, data: Path, customers: int, profile: Path | None, verbose: bool, send_rate: int
+    url: str,
+    data: Path,
+    customers: int,
+    profile: Path | None,
+    verbose: bool,
+    send_rate: int,
+    until_sent: bool = False,
 ) -> None:
     with FakeBotApi() as api:
         settings = load_settings(
@@ -82,6 +89,11 @@ async def _measure(
                     count = select(func.count()).where(InboxUpdate.handled_at.is_not(None))
                     return int(await session.scalar(count) or 0)
 
+            async def unsent() -> int:
+                async with sessions() as session:
+                    count = select(func.count()).where(OutboxMessage.sent_at.is_(None))
+                    return int(await session.scalar(count) or 0)
+
             await eventually(lambda: len(api.calls("getUpdates")) >= 2, within=120)
             await asyncio.sleep(1.0)
             profiler = cProfile.Profile(time.thread_time) if profile else None  # CPU, not wall
@@ -94,6 +106,10 @@ async def _measure(
             while await handled() < total:
                 looks += 1
                 await asyncio.sleep(0.1)
+            if until_sent:  # and every reply sent: each update's sends counted with it
+                while await unsent():
+                    looks += 1
+                    await asyncio.sleep(0.1)
             if profiler:
                 profiler.disable()
             seconds, cpu = time.monotonic() - start, time.thread_time() - cpu
@@ -172,6 +188,9 @@ def main() -> None:
     parser.add_argument("--send-rate", type=int, default=30, help="messages/s sent overall")
     parser.add_argument("--profile", type=Path, help="a cProfile of the bot thread's CPU time")
     parser.add_argument("--statements", action="store_true", help="the most frequent statements")
+    parser.add_argument(
+        "--until-sent", action="store_true", help="measure until every reply is sent too"
+    )
     parser.add_argument("--sends", type=int, default=0, help="measure N sends alone (no database)")
     args = parser.parse_args()
     if args.sends:
@@ -193,6 +212,7 @@ def main() -> None:
                     args.profile,
                     args.statements,
                     args.send_rate,
+                    args.until_sent,
                 )
             )
             return
@@ -205,7 +225,15 @@ def main() -> None:
             url = async_database_url(args.database_url).rsplit("/", 1)[0] + "/" + name
             print(f"PostgreSQL, one process, {args.customers} customers × {len(SCRIPT)} messages:")
             asyncio.run(
-                _measure(url, data, args.customers, args.profile, args.statements, args.send_rate)
+                _measure(
+                    url,
+                    data,
+                    args.customers,
+                    args.profile,
+                    args.statements,
+                    args.send_rate,
+                    args.until_sent,
+                )
             )
         finally:
             asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

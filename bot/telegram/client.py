@@ -1,10 +1,10 @@
 """The Bot API client: python-telegram-bot's `Bot`, pointed at `TELEGRAM_API_BASE_URL`.
 
-Three HTTP clients: long polling (PTB's, 2 connections); the paced sends, posted as prepared JSON
-(`ReturnBot.call`) by `bot.telegram.http.JsonPoster` on as many connections as the overall rate
-needs (`send_connections`); everything else through PTB (downloads, the courtesy calls, the
-staff's calls). httpcore's pool costs CPU with the square of its open connections (it looks over
-all of them, nested, at every request): no pool holds more than its calls need.
+Three HTTP clients: long polling (PTB's, 2 connections); the sends and a tap's answers, posted as
+prepared JSON (`ReturnBot.call`) by `bot.telegram.http.JsonPoster` on as many connections as the
+overall rate needs (`send_connections`); everything else through PTB (downloads, the typing
+action, the staff's calls, the agents' topics). httpcore's pool costs CPU with the square of its
+open connections (it looks over all of them, nested, at every request): PTB's pool stays small.
 """
 
 from __future__ import annotations
@@ -30,14 +30,15 @@ POLL_TIMEOUT = 25
 # Photo downloads take 16 at a time (the dispatcher's preparations), with the courtesy calls.
 MAX_CONCURRENT_REQUESTS = 16
 # A Bot API call's round trip over the internet, on the slow side: a paced send holds a
-# connection this long, so the overall rate needs rate × this many connections.
-SEND_ROUND_TRIP = 0.2  # seconds
+# connection this long, so the overall rate needs rate × this many connections (and the taps'
+# courtesy calls share them). `JsonPoster` costs the same whatever their number.
+SEND_ROUND_TRIP = 0.3  # seconds
 _JSON_HEADERS = {"Content-Type": "application/json", "User-Agent": HTTPXRequest.USER_AGENT}
 
 
 def send_connections(per_second: float) -> int:
-    """Connections the sends need at `per_second` overall (30/s: 6), between 2 and 32."""
-    return max(2, min(32, math.ceil(per_second * SEND_ROUND_TRIP)))
+    """Connections the sends need at `per_second` overall (30/s: 9), between 4 and 64."""
+    return max(4, min(64, math.ceil(per_second * SEND_ROUND_TRIP)))
 
 
 class _ProxiedJson(HTTPXRequest):
@@ -86,7 +87,7 @@ class ReturnBot(Bot):
     sender posts its payloads as they are (`call`), without PTB's objects either way.
     """
 
-    def __init__(self, *args: Any, send_connections: int = 6, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, send_connections: int = 9, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sends = sends_client(send_connections)
         # At most this many sends in flight: the others wait here, on as many connections.
