@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from transitions import Machine
 
-from flows.conversation_steps import CLARIFY_OTHER, Journey
+from flows.conversation_steps import CARRY_ON, CLARIFY_OTHER, Journey
 from flows.conversation_world import Answer, Facts, Standing, World
 from flows.machines import fire
 from flows.understanding import ALWAYS_VALID_CHOICES, Heard
@@ -139,6 +139,8 @@ CUES: Final[list[Cue]] = [
     Cue("withdraw", lambda j, h: h.command == "withdraw"),  # a right: even while an agent holds it
     Cue("help", lambda j, h: h.command is not None),  # an unknown command
     Cue("relay", lambda j, h: j.state == "handover"),
+    Cue("go_on", lambda j, h: h.choice == CARRY_ON and j.state in WAITING),
+    Cue("remind", lambda j, h: h.choice == CARRY_ON and j.state in SETTLED),
     Cue("agent", lambda j, h: h.alarm and j.state != "confirm_withdrawal", flag="angry_words"),
     Cue("agent", lambda j, h: h.wants_agent, flag="customer_asked"),
     Cue("agent", lambda j, h: h.photo and j.world.duplicate_photo, flag="duplicate_photo"),
@@ -270,6 +272,9 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "status", "source": "*", "dest": None, "after": "say_status"},
     {"trigger": "aside", "source": [*WAITING, "done", "declined"], "dest": None, "after": "answer_aside"},
     {"trigger": "resume", "source": [*WAITING, "handover"], "dest": None, "after": "welcome_back"},
+    # « j'annule » typed: asked once more, since cancelling ends the request (`_typed_instead`).
+    {"trigger": "confirm_cancel", "source": [*WAITING, *SETTLED], "dest": None, "after": "ask_cancel_sure"},
+    {"trigger": "go_on", "source": WAITING, "dest": None, "after": "go_on"},
     {"trigger": "later", "source": WAITING, "dest": None, "after": "say_later"},
     {"trigger": "stale", "source": "*", "dest": None, "after": "say_stale"},
     {"trigger": "unsupported", "source": "*", "dest": None, "after": "say_unsupported"},
@@ -321,6 +326,8 @@ def respond(standing: Standing, world: World, heard: Heard) -> Answer:
         journey.heard = heard  # what could not be read, what to relay, what to note
     if trigger == "answer":
         trigger = _answer_trigger(journey)
+    if trigger in ("miss", "remind"):
+        trigger = _typed_instead(journey, heard) or trigger
     return _fire(journey, standing.state, trigger)
 
 
@@ -352,6 +359,28 @@ def _restarts(journey: Journey) -> bool:
     if journey.state == "handover":
         return journey.request_settled()
     return journey.state in RESTARTING
+
+
+# How sure the reader must be of a typed « j'annule » or « je me rétracte » for the bot to act on it:
+# above the reader's own threshold, since it changes the course of the request.
+TYPED_SURE: Final = 0.8
+
+
+def _typed_instead(journey: Journey, heard: Heard) -> str | None:
+    """A message that answers nothing here but surely says « j'annule » or « je veux me rétracter »:
+    cancelling is asked once more (it ends the request); a withdrawal begins its declaration, which
+    has its own confirmation button. After the choice, a withdrawal is a new request: a person's."""
+    if heard.choice or heard.command is not None or heard.confidence < TYPED_SURE:
+        return None
+    if heard.intent == "cancel" and journey.state in (*WAITING, *SETTLED):
+        return "confirm_cancel"
+    if heard.intent == "withdrawal" and journey.state in (
+        *GATHERING,
+        "ask_option",
+        "ask_new_variant",
+    ):
+        return "withdraw"
+    return None
 
 
 def _answer_trigger(journey: Journey) -> str:

@@ -51,6 +51,7 @@ from flows.understanding import Heard
 
 REASON_BUTTONS = tuple(Button(f"reason:{code}", f"reason.{code}") for code in REASONS)
 CLARIFY_OTHER = "reason:other"  # « Autre chose » under a clarifying question: every reason again
+CARRY_ON = "continue"  # « Non, continuer » under the question asked when « j'annule » is typed
 # The same choices in the same order in every message, so that their numbers stay the same.
 SETTLED_BUTTONS = (Button("start", "start"), Button("agent", "agent"))
 RATING_BUTTONS = tuple(Button(f"rating:{score}", f"rating.{score}") for score in range(1, 6))
@@ -501,6 +502,15 @@ class Journey:
     def keep_photo(self) -> None:
         """Keeps a photo sent before it was asked, and asks the current question again."""
         self.ask_again("photo_kept")
+
+    def ask_cancel_sure(self) -> None:
+        """« J'annule » typed: asks once more, since cancelling ends the request."""
+        buttons = (Button("cancel", "cancel.yes"), Button(CARRY_ON, "cancel.no"))
+        self.say("confirm_cancel", buttons, settled=self.state in ("done", "declined"))
+
+    def go_on(self) -> None:
+        """« Non, continuer » under that question: the step's question again."""
+        self.ask_again("carry_on")
 
     def welcome_back(self) -> None:
         """Welcomes the customer back where they were."""
