@@ -139,7 +139,7 @@ CUES: Final[list[Cue]] = [
     Cue("withdraw", lambda j, h: h.command == "withdraw"),  # a right: even while an agent holds it
     Cue("help", lambda j, h: h.command is not None),  # an unknown command
     Cue("relay", lambda j, h: j.state == "handover"),
-    Cue("go_on", lambda j, h: h.choice == CARRY_ON and j.state in WAITING),
+    Cue("carry_on", lambda j, h: h.choice == CARRY_ON and j.state in WAITING),
     Cue("remind", lambda j, h: h.choice == CARRY_ON and j.state in SETTLED),
     Cue("agent", lambda j, h: h.alarm and j.state != "confirm_withdrawal", flag="angry_words"),
     Cue("agent", lambda j, h: h.wants_agent, flag="customer_asked"),
@@ -274,7 +274,7 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "resume", "source": [*WAITING, "handover"], "dest": None, "after": "welcome_back"},
     # « j'annule » typed: asked once more, since cancelling ends the request (`_typed_instead`).
     {"trigger": "confirm_cancel", "source": [*WAITING, *SETTLED], "dest": None, "after": "ask_cancel_sure"},
-    {"trigger": "go_on", "source": WAITING, "dest": None, "after": "go_on"},
+    {"trigger": "carry_on", "source": WAITING, "dest": None, "after": "carry_on_asking"},
     {"trigger": "later", "source": WAITING, "dest": None, "after": "say_later"},
     {"trigger": "stale", "source": "*", "dest": None, "after": "say_stale"},
     {"trigger": "unsupported", "source": "*", "dest": None, "after": "say_unsupported"},

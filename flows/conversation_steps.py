@@ -508,7 +508,7 @@ class Journey:
         buttons = (Button("cancel", "cancel.yes"), Button(CARRY_ON, "cancel.no"))
         self.say("confirm_cancel", buttons, settled=self.state in ("done", "declined"))
 
-    def go_on(self) -> None:
+    def carry_on_asking(self) -> None:
         """« Non, continuer » under that question: the step's question again."""
         self.ask_again("carry_on")
 
