@@ -183,8 +183,11 @@ class Journey:
         return self.item is not None and self.item.open_case is not None
 
     def quantity_question_applies(self) -> bool:
+        """Several of the line received: how many are concerned (a parcel not received: all)."""
         item = self.item
-        return item is not None and item.quantity > 1 and self.facts.quantity is None
+        if item is None or item.quantity <= 1 or self.facts.quantity is not None:
+            return False
+        return self.facts.reason != "not_received"
 
     @property
     def quantity(self) -> int:

@@ -291,6 +291,16 @@ def test_a_line_of_one_is_not_asked_how_many() -> None:
     assert [r.template for r in chat.say("35000")] == ["ask_photos"]
 
 
+def test_a_parcel_not_received_is_not_asked_how_many_of_it_were_received() -> None:
+    chat = PureChat(NOV_26, parcels=two_chargers())
+    chat.say("jai toujours rien recu alors que le suivi dit livré LX123456785CN")
+
+    replies = chat.say("35000")
+
+    assert "ask_quantity" not in [r.template for r in replies]
+    assert chat.state == "handover"
+
+
 # -- point 6: nothing asked twice ------------------------------------------------------------------
 
 
