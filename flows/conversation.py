@@ -18,16 +18,17 @@ runs to its end without yielding; the shell still handles one event per conversa
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Final
 
 from transitions import Machine
 
 from flows.conversation_steps import CARRY_ON, CLARIFY_OTHER, Journey
+from flows.conversation_words import ABOUT_SOLUTIONS
 from flows.conversation_world import Answer, Facts, Standing, World
 from flows.machines import fire
-from flows.understanding import ALWAYS_VALID_CHOICES, Heard
+from flows.understanding import ALWAYS_VALID_CHOICES, Heard, plain_words
 
 RESTING: Final = ["new", "done", "declined", "cancelled"]
 SETTLED: Final = ["done", "declined"]  # a request answered: another may follow in the same chat
@@ -369,8 +370,15 @@ TYPED_SURE: Final = 0.8
 def _typed_instead(journey: Journey, heard: Heard) -> str | None:
     """A message that answers nothing here but surely says « j'annule » or « je veux me rétracter »:
     cancelling is asked once more (it ends the request); a withdrawal begins its declaration, which
-    has its own confirmation button. After the choice, a withdrawal is a new request: a person's."""
-    if heard.choice or heard.command is not None or heard.confidence < TYPED_SURE:
+    has its own confirmation button. After the choice, a withdrawal is a new request: a person's.
+    Before the offer, a solution wished for (« un échange ») or asked about is no miss either: the
+    solutions come once the questions are answered (`answer_aside`)."""
+    if heard.choice or heard.command is not None:
+        return None
+    if journey.state in GATHERING and _about_solutions(heard):
+        journey.heard = replace(heard, asks="solutions")
+        return "aside"
+    if heard.confidence < TYPED_SURE:
         return None
     if heard.intent == "cancel" and journey.state in (*WAITING, *SETTLED):
         return "confirm_cancel"
@@ -381,6 +389,12 @@ def _typed_instead(journey: Journey, heard: Heard) -> str | None:
     ):
         return "withdraw"
     return None
+
+
+def _about_solutions(heard: Heard) -> bool:
+    if heard.option is not None or heard.remedy is not None:
+        return True
+    return "?" in heard.text and not ABOUT_SOLUTIONS.isdisjoint(plain_words(heard.text))
 
 
 def _answer_trigger(journey: Journey) -> str:

@@ -532,3 +532,19 @@ def test_a_message_the_step_can_take_is_its_answer_even_if_it_sounds_like_cancel
 
     assert chat.facts.reason == "changed_mind"
     assert "confirm_cancel" not in [r.template for r in replies]
+
+
+@pytest.mark.parametrize(
+    "said", ["un echange", "je voudrais etre remboursé", "c quoi mes options ?"]
+)
+def test_a_solution_wished_for_or_asked_about_before_the_offer_is_answered_not_missed(
+    said: str,
+) -> None:
+    chat = _at_the_photos()
+
+    replies = chat.say(said)
+
+    assert [r.template for r in replies] == ["aside", "ask_photos"]
+    assert replies[0].values["topic"] == "solutions"
+    assert "solutions possibles pour votre article" in render("aside", replies[0].values)
+    assert chat.standing.misses == 0
