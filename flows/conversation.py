@@ -308,6 +308,8 @@ def respond(standing: Standing, world: World, heard: Heard) -> Answer:
     if cue.flag:
         journey.facts.flag(cue.flag)
     trigger = cue.trigger
+    if trigger == "withdraw" and _withdraws_the_settled_choice(journey):
+        heard, trigger = replace(heard, option="refund"), "change"
     if trigger == "start" or (trigger == "withdraw" and _restarts(journey)):
         journey.facts = Facts()
     elif trigger == "again":
@@ -352,6 +354,18 @@ def _fire(journey: Journey, state_before: str, trigger: str) -> Answer:
         journey.misses = 0
     journey.announce_state_change(state_before, trigger)
     return journey.answer(trigger, state_before)
+
+
+def _withdraws_the_settled_choice(journey: Journey) -> bool:
+    """/retractation once another solution was chosen in the withdrawal period, nothing shipped
+    yet: the withdrawal replaces that choice in the same request (a new one would meet this one)."""
+    return (
+        journey.state == "done"
+        and journey.facts.option not in (None, "refund")
+        and journey.choice_changeable()
+        and journey.offered_option("refund") == "refund"
+        and journey.refund_is_withdrawal()
+    )
 
 
 def _restarts(journey: Journey) -> bool:

@@ -226,10 +226,10 @@ class Journey:
         return decision is not None and bool(decision.options)
 
     def withdrawal_requested(self) -> bool:
-        return self.facts.withdrawal and self._refund_is_withdrawal()
+        return self.facts.withdrawal and self.refund_is_withdrawal()
 
     def chose_withdrawal(self) -> bool:
-        return self.facts.option == "refund" and self._refund_is_withdrawal()
+        return self.facts.option == "refund" and self.refund_is_withdrawal()
 
     def chose_new_variant(self) -> bool:
         return self.facts.reason == "size_color" and self.facts.option in (
@@ -299,7 +299,8 @@ class Journey:
         case = self.world.case
         return case is not None and case.followed_up_on is not None
 
-    def _refund_is_withdrawal(self) -> bool:
+    def refund_is_withdrawal(self) -> bool:
+        """The request is decided within the withdrawal period, with the refund among the options."""
         decision = self.decision()
         return (
             decision is not None

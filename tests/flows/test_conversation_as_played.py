@@ -548,3 +548,22 @@ def test_a_solution_wished_for_or_asked_about_before_the_offer_is_answered_not_m
     assert replies[0].values["topic"] == "solutions"
     assert "solutions possibles pour votre article" in render("aside", replies[0].values)
     assert chat.standing.misses == 0
+
+
+def test_withdrawing_after_choosing_an_exchange_in_the_period_replaces_the_choice() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("le t-shirt est trop petit RR123456785ES")
+    chat.say("31000")
+    chat.press("photos:skip")
+    chat.press("option:exchange")
+    chat.say("L")
+    assert chat.state == "done" and chat.case is not None
+    assert chat.case.option == "exchange"
+
+    replies = chat.say("/retractation")
+
+    assert chat.state == "confirm_withdrawal"
+    assert [r.template for r in replies] == ["confirm_withdrawal"]
+    chat.press("withdrawal:confirm")
+    assert chat.case.option == "refund"
+    assert chat.case.status == "awaiting_return"
