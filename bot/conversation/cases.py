@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.events import PhotoIn
@@ -29,14 +29,17 @@ def reference_for(case_id: int, year: int) -> str:
 
 
 async def open_case(session: AsyncSession, customer_id: int, now: datetime) -> ReturnCase:
-    """A new case with its reference (the reference needs the row's id, hence the flush)."""
-    case = ReturnCase(
-        customer_id=customer_id, facts={}, created_at=now
+    """A new case with its reference (the reference needs the row's id: inserted, then set; the
+    row comes back whole, so that only what the event changes is written again)."""
+    inserted = await session.scalars(
+        _NEW_CASE, {"customer_id": customer_id, "facts": {}, "created_at": now}
     )  # its lifecycle starts "open"
-    session.add(case)
-    await session.flush()
+    case = inserted.one()
     case.reference = reference_for(case.id, now.astimezone(PARIS).year)
     return case
+
+
+_NEW_CASE = insert(ReturnCase).returning(ReturnCase)
 
 
 def record(case: ReturnCase, answer: Answer, looked: Looked, *, with_item: bool = True) -> None:
