@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.cases.effects import Effects
 from bot.cases.lifecycle import Lifecycle
@@ -230,11 +231,15 @@ class ConversationEngine:
             replies += await self.lifecycle.follow(
                 session, case, answer, now=now, inbound=event, file=file, settings=looked.settings
             )
-        conversation.state = answer.state
-        conversation.misses = answer.standing.misses
-        conversation.context = answer.standing.facts.to_json()
-        conversation.case_id = case.id if case else None
-        conversation.updated_at = now
+        await _stand(
+            session,
+            conversation,
+            state=answer.state,
+            misses=answer.standing.misses,
+            context=answer.standing.facts.to_json(),
+            case_id=case.id if case else None,
+            updated_at=now,
+        )
         reference = case.reference if case else None
         rows = await insert_replies(
             session,
@@ -266,6 +271,14 @@ class ConversationEngine:
             lock = asyncio.Lock()
             self._locks[key] = lock
         return lock
+
+
+async def _stand(session: AsyncSession, conversation: Conversation, **standing: Any) -> None:
+    """Writes where the conversation now stands: always the same columns, so the table's own
+    UPDATE (built once), and the row in the session told, without the unit of work."""
+    await session.execute(_STANDING, {"conversation_id": conversation.id, **standing})
+    for key, value in standing.items():
+        set_committed_value(conversation, key, value)
 
 
 async def _case(session: AsyncSession, case_id: int | None) -> ReturnCase | None:
@@ -329,6 +342,8 @@ _LOCKED = (
     .with_for_update()
     .execution_options(populate_existing=True)
 )
+_CONVERSATIONS = cast(Table, Conversation.__table__)
+_STANDING = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
 # Append-only rows: the table's own INSERT, no unit of work.
 _TRANSCRIPT = insert(cast(Table, TranscriptEntry.__table__))
 _CUSTOMER = (
