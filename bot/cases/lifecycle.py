@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.effects import Effects
-from bot.cases.files import load_file, store_file
+from bot.cases.files import load_file, store_file, write_changes
 from bot.channels.events import Event as Incoming
 from bot.channels.payloads import queue_replies
 from bot.shop_facts import mediator_of
@@ -54,6 +54,7 @@ class Lifecycle:
             file, answer.events, today=now.astimezone(PARIS).date(), **_shop_terms(settings)
         )
         store_file(case, followed.file, now)
+        await write_changes(session, case)  # the request's facts and the lifecycle's, at once
         events = [*answer.events, *followed.events]
         await self.effects.apply(session, case, followed.file, events, now=now, inbound=inbound)
         return list(followed.replies)
@@ -79,6 +80,7 @@ class Lifecycle:
         )
         if answer.fired:
             store_file(case, answer.file, now)
+            await write_changes(session, case)
             await tell_customer(session, case, answer.replies, inbox_id=inbox_id)
             await self.effects.apply(session, case, answer.file, answer.events, now=now)
         return answer

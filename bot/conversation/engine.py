@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.cases.effects import Effects
+from bot.cases.files import write_changes
 from bot.cases.lifecycle import Lifecycle
 from bot.channels.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
 from bot.channels.payloads import insert_replies
@@ -231,6 +232,7 @@ class ConversationEngine:
             replies += await self.lifecycle.follow(
                 session, case, answer, now=now, inbound=event, file=file, settings=looked.settings
             )
+            await write_changes(session, case)  # anything set after the lifecycle's write
         await _stand(
             session,
             conversation,
