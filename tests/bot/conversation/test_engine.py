@@ -223,3 +223,36 @@ async def test_a_change_of_the_shops_settings_is_seen_by_the_very_next_message(
 
     assert outcome.state == "handover"
     assert "(le samedi, de 10 h à 12 h)" in outcome.messages[-1]["text"]
+
+
+async def test_an_event_writes_its_conversation_and_its_case_once_each(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A new request: the case is inserted, then written once with its reference and what the
+    message said (the request's facts and the lifecycle's together); the conversation too."""
+    await load_example_shop(sessions)
+    engine = ConversationEngine(sessions)
+    sender = Sender("telegram", "42", "42", "Marie")
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(" ".join(str(args[2]).split()))
+
+    bind = sessions.kw["bind"].sync_engine
+    event.listen(bind, "before_cursor_execute", seen)
+    try:
+        async with sessions.begin() as session:
+            outcome = await engine.handle_in(session, sender, TextIn("6A15602676300 cassée"))
+    finally:
+        event.remove(bind, "before_cursor_execute", seen)
+
+    assert outcome.state == "ask_ownership"
+    writes = [s.split(" SET ")[0] for s in statements if s.startswith("UPDATE")]
+    assert sorted(writes) == ["UPDATE conversations", "UPDATE return_cases"]
+    async with sessions() as session:
+        case = await session.get_one(ReturnCase, outcome.case_id)
+    assert (case.reference, case.reason, case.shipment_id is not None) == (
+        "R-2026-000001",
+        "damaged",
+        True,
+    )
