@@ -61,7 +61,7 @@ from flows.events import (
     WithdrawalAcknowledged,
 )
 from flows.facts import Mediator
-from flows.machines import bound
+from flows.machines import fire
 from flows.refund import Refund
 
 RATING_BUTTONS: Final = tuple(Button(f"rating:{score}", f"rating.{score}") for score in range(1, 6))
@@ -501,8 +501,8 @@ def with_request(file: CaseFile, answer: Answer) -> CaseFile:
 
 
 def _fire(model: _Lifecycle, trigger: str) -> bool:
-    with bound(MACHINE, model, model.file.status):
-        try:
-            return bool(model.trigger(trigger))  # type: ignore[attr-defined]
-        except MachineError:
-            return False
+    model.state = model.file.status
+    try:
+        return fire(MACHINE, model, trigger)
+    except MachineError:
+        return False

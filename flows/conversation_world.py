@@ -138,6 +138,10 @@ class Facts:
         values = ((name, getattr(self, name)) for name in _fact_names())
         return {name: list(value) if isinstance(value, list) else value for name, value in values}
 
+    def copy(self) -> Facts:
+        """A copy the machine may change: each list copied, every other fact is immutable."""
+        return Facts(**self.to_json())
+
     def same_parcel(self) -> Facts:
         """A new request about the same parcel: its number and the ownership proven are kept."""
         return Facts(
