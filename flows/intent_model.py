@@ -99,42 +99,15 @@ def _is_emoji(ch: str) -> bool:
     return unicodedata.category(ch) == "So"  # 😡 and 👍 carry meaning on a phone
 
 
-import os
-_EXP = set(os.environ.get("EXP", "").split(","))
-_SMS: Final = {
-    "jsp": "je sais pas", "pk": "pourquoi", "pq": "pourquoi", "c": "c est", "ct": "c etait",
-    "jai": "j ai", "jen": "j en", "jle": "je le", "jla": "je la", "jme": "je me", "jpeux": "je peux",
-    "jveux": "je veux", "jcomprends": "je comprends", "chui": "je suis", "jsuis": "je suis",
-    "ya": "il y a", "ds": "dans", "pr": "pour", "pa": "pas", "tro": "trop", "bcp": "beaucoup",
-    "mm": "meme", "slt": "salut", "stp": "s il te plait", "svp": "s il vous plait", "dsl": "desole",
-    "mrc": "merci", "qd": "quand", "qand": "quand", "kan": "quand", "koi": "quoi", "ke": "que",
-    "ki": "qui", "cmt": "comment", "cmnt": "comment", "tjs": "toujours", "tjrs": "toujours",
-    "rien": "rien", "nn": "non", "ouais": "oui", "ouai": "oui", "wi": "oui", "ptit": "petit",
-    "ptite": "petite", "recu": "recu", "rcu": "recu", "mn": "mon", "vs": "vous", "ns": "nous",
-    "dc": "donc", "pcq": "parce que", "psk": "parce que", "pck": "parce que", "auj": "aujourd hui",
-    "tt": "tout", "oklm": "tranquille", "kc": "casse", "ke": "que",
-}
-_NEGATIONS: Final = frozenset({"pas", "plus", "jamais", "rien", "aucun", "aucune", "ni", "sans"})
-
-
 def features(text: str, cues: Iterable[str] = ()) -> frozenset[str]:
     """The message's words, pairs of words, character n-grams within each word (« casee » and
     « cassé » share most of theirs), and the rules' cues."""
     words = normalise(text).split()
-    if "sms" in _EXP:
-        words = " ".join(_SMS.get(w, w) for w in words).split()
     found = {f"w:{word}" for word in words}
     found.update(f"b:{a} {b}" for a, b in itertools.pairwise(words))
-    if "tri" in _EXP:
-        found.update(f"t:{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:]))
-    if "neg" in _EXP:
-        for n, word in enumerate(words):
-            if word in _NEGATIONS:
-                found.update(f"n:{word} {w}" for w in words[n + 1 : n + 4] if w not in _NEGATIONS)
-    grams = (2, 3, 4, 5) if "c2" in _EXP else (3, 4, 5, 6) if "c6" in _EXP else _NGRAMS
     for word in words:
         padded = f" {word} "
-        found.update(padded[i : i + n] for n in grams for i in range(len(padded) - n + 1))
+        found.update(padded[i : i + n] for n in _NGRAMS for i in range(len(padded) - n + 1))
     found.update(f"r:{cue}" for cue in cues)
     return frozenset(found)
 
