@@ -44,3 +44,23 @@ async def address_warnings(session: AsyncSession, code: str, address: str) -> li
         f"les clients liront à la place « {shown} », suivi de la rue, du code postal, de la ville "
         "et du pays de cette adresse."
     ]
+
+
+async def fallback_warnings(session: AsyncSession) -> list[str]:
+    """What the shop owner is told when the shop's own return address (`fallback_return_address`,
+    used where a supplier has none) names a supplier in a line customers read as it is."""
+    shop = await session.get(ShopSettings, SHOP_SETTINGS_ID)
+    if shop is None or not shop.fallback_return_address:
+        return []
+    names = await supplier_names(session)
+    kept = [line for line in delivery_lines(shop.fallback_return_address) if names_in(line, names)]
+    if not kept:
+        return []
+    found = names_in(" ".join(kept), names)
+    quoted = ", ".join(f"« {name} »" for name in found)
+    return [
+        f"⚠️ L'adresse de retour de la boutique (fallback_return_address) contient le nom d'un "
+        f"fournisseur ({quoted}) dans une ligne que les clients liront telle quelle "
+        f"(« {' / '.join(kept)} ») : corrigez-la dans la section [shop], les clients ne doivent "
+        "jamais lire le nom d'un fournisseur."
+    ]

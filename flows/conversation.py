@@ -18,16 +18,17 @@ runs to its end without yielding; the shell still handles one event per conversa
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, Final
 
 from transitions import Machine
 
-from flows.conversation_steps import CLARIFY_OTHER, Journey
+from flows.conversation_steps import CARRY_ON, CLARIFY_OTHER, Journey
+from flows.conversation_words import ABOUT_SOLUTIONS
 from flows.conversation_world import Answer, Facts, Standing, World
 from flows.machines import fire
-from flows.understanding import ALWAYS_VALID_CHOICES, Heard
+from flows.understanding import ALWAYS_VALID_CHOICES, Heard, plain_words
 
 RESTING: Final = ["new", "done", "declined", "cancelled"]
 SETTLED: Final = ["done", "declined"]  # a request answered: another may follow in the same chat
@@ -139,6 +140,8 @@ CUES: Final[list[Cue]] = [
     Cue("withdraw", lambda j, h: h.command == "withdraw"),  # a right: even while an agent holds it
     Cue("help", lambda j, h: h.command is not None),  # an unknown command
     Cue("relay", lambda j, h: j.state == "handover"),
+    Cue("carry_on", lambda j, h: h.choice == CARRY_ON and j.state in WAITING),
+    Cue("remind", lambda j, h: h.choice == CARRY_ON and j.state in SETTLED),
     Cue("agent", lambda j, h: h.alarm and j.state != "confirm_withdrawal", flag="angry_words"),
     Cue("agent", lambda j, h: h.wants_agent, flag="customer_asked"),
     Cue("agent", lambda j, h: h.photo and j.world.duplicate_photo, flag="duplicate_photo"),
@@ -270,6 +273,9 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "status", "source": "*", "dest": None, "after": "say_status"},
     {"trigger": "aside", "source": [*WAITING, "done", "declined"], "dest": None, "after": "answer_aside"},
     {"trigger": "resume", "source": [*WAITING, "handover"], "dest": None, "after": "welcome_back"},
+    # « j'annule » typed: asked once more, since cancelling ends the request (`_typed_instead`).
+    {"trigger": "confirm_cancel", "source": [*WAITING, *SETTLED], "dest": None, "after": "ask_cancel_sure"},
+    {"trigger": "carry_on", "source": WAITING, "dest": None, "after": "carry_on_asking"},
     {"trigger": "later", "source": WAITING, "dest": None, "after": "say_later"},
     {"trigger": "stale", "source": "*", "dest": None, "after": "say_stale"},
     {"trigger": "unsupported", "source": "*", "dest": None, "after": "say_unsupported"},
@@ -302,6 +308,8 @@ def respond(standing: Standing, world: World, heard: Heard) -> Answer:
     if cue.flag:
         journey.facts.flag(cue.flag)
     trigger = cue.trigger
+    if trigger == "withdraw" and _withdraws_the_settled_choice(journey):
+        heard, trigger = replace(heard, option="refund"), "change"
     if trigger == "start" or (trigger == "withdraw" and _restarts(journey)):
         journey.facts = Facts()
     elif trigger == "again":
@@ -321,6 +329,8 @@ def respond(standing: Standing, world: World, heard: Heard) -> Answer:
         journey.heard = heard  # what could not be read, what to relay, what to note
     if trigger == "answer":
         trigger = _answer_trigger(journey)
+    if trigger in ("miss", "remind"):
+        trigger = _typed_instead(journey, heard) or trigger
     return _fire(journey, standing.state, trigger)
 
 
@@ -346,12 +356,59 @@ def _fire(journey: Journey, state_before: str, trigger: str) -> Answer:
     return journey.answer(trigger, state_before)
 
 
+def _withdraws_the_settled_choice(journey: Journey) -> bool:
+    """/retractation once another solution was chosen in the withdrawal period, nothing shipped
+    yet: the withdrawal replaces that choice in the same request (a new one would meet this one)."""
+    return (
+        journey.state == "done"
+        and journey.facts.option not in (None, "refund")
+        and journey.choice_changeable()
+        and journey.offered_option("refund") == "refund"
+        and journey.refund_is_withdrawal()
+    )
+
+
 def _restarts(journey: Journey) -> bool:
     """A withdrawal that is a new request: from rest, after the choice, or from an agent's hands
     once the request was settled."""
     if journey.state == "handover":
         return journey.request_settled()
     return journey.state in RESTARTING
+
+
+# How sure the reader must be of a typed « j'annule » or « je me rétracte » for the bot to act on it:
+# above the reader's own threshold, since it changes the course of the request.
+TYPED_SURE: Final = 0.8
+
+
+def _typed_instead(journey: Journey, heard: Heard) -> str | None:
+    """A message that answers nothing here but surely says « j'annule » or « je veux me rétracter »:
+    cancelling is asked once more (it ends the request); a withdrawal begins its declaration, which
+    has its own confirmation button. After the choice, a withdrawal is a new request: a person's.
+    Before the offer, a solution wished for (« un échange ») or asked about is no miss either: the
+    solutions come once the questions are answered (`answer_aside`)."""
+    if heard.choice or heard.command is not None:
+        return None
+    if journey.state in GATHERING and _about_solutions(heard):
+        journey.heard = replace(heard, asks="solutions")
+        return "aside"
+    if heard.confidence < TYPED_SURE:
+        return None
+    if heard.intent == "cancel" and journey.state in (*WAITING, *SETTLED):
+        return "confirm_cancel"
+    if heard.intent == "withdrawal" and journey.state in (
+        *GATHERING,
+        "ask_option",
+        "ask_new_variant",
+    ):
+        return "withdraw"
+    return None
+
+
+def _about_solutions(heard: Heard) -> bool:
+    if heard.option is not None or heard.remedy is not None:
+        return True
+    return "?" in heard.text and not ABOUT_SOLUTIONS.isdisjoint(plain_words(heard.text))
 
 
 def _answer_trigger(journey: Journey) -> str:

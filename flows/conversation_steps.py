@@ -51,6 +51,7 @@ from flows.understanding import Heard
 
 REASON_BUTTONS = tuple(Button(f"reason:{code}", f"reason.{code}") for code in REASONS)
 CLARIFY_OTHER = "reason:other"  # « Autre chose » under a clarifying question: every reason again
+CARRY_ON = "continue"  # « Non, continuer » under the question asked when « j'annule » is typed
 # The same choices in the same order in every message, so that their numbers stay the same.
 SETTLED_BUTTONS = (Button("start", "start"), Button("agent", "agent"))
 RATING_BUTTONS = tuple(Button(f"rating:{score}", f"rating.{score}") for score in range(1, 6))
@@ -182,8 +183,11 @@ class Journey:
         return self.item is not None and self.item.open_case is not None
 
     def quantity_question_applies(self) -> bool:
+        """Several of the line received: how many are concerned (a parcel not received: all)."""
         item = self.item
-        return item is not None and item.quantity > 1 and self.facts.quantity is None
+        if item is None or item.quantity <= 1 or self.facts.quantity is not None:
+            return False
+        return self.facts.reason != "not_received"
 
     @property
     def quantity(self) -> int:
@@ -222,10 +226,10 @@ class Journey:
         return decision is not None and bool(decision.options)
 
     def withdrawal_requested(self) -> bool:
-        return self.facts.withdrawal and self._refund_is_withdrawal()
+        return self.facts.withdrawal and self.refund_is_withdrawal()
 
     def chose_withdrawal(self) -> bool:
-        return self.facts.option == "refund" and self._refund_is_withdrawal()
+        return self.facts.option == "refund" and self.refund_is_withdrawal()
 
     def chose_new_variant(self) -> bool:
         return self.facts.reason == "size_color" and self.facts.option in (
@@ -295,7 +299,8 @@ class Journey:
         case = self.world.case
         return case is not None and case.followed_up_on is not None
 
-    def _refund_is_withdrawal(self) -> bool:
+    def refund_is_withdrawal(self) -> bool:
+        """The request is decided within the withdrawal period, with the refund among the options."""
         decision = self.decision()
         return (
             decision is not None
@@ -501,6 +506,15 @@ class Journey:
     def keep_photo(self) -> None:
         """Keeps a photo sent before it was asked, and asks the current question again."""
         self.ask_again("photo_kept")
+
+    def ask_cancel_sure(self) -> None:
+        """« J'annule » typed: asks once more, since cancelling ends the request."""
+        buttons = (Button("cancel", "cancel.yes"), Button(CARRY_ON, "cancel.no"))
+        self.say("confirm_cancel", buttons, settled=self.state in ("done", "declined"))
+
+    def carry_on_asking(self) -> None:
+        """« Non, continuer » under that question: the step's question again."""
+        self.ask_again("carry_on")
 
     def welcome_back(self) -> None:
         """Welcomes the customer back where they were."""

@@ -442,3 +442,7 @@ ORDINALS: Final = {
     "quatrieme": 4, "quatre": 4, "cinquieme": 5, "cinq": 5,
 }  # fmt: skip
 EMOJI_WORDS: Final = {"👍": " oui ", "👌": " oui ", "✅": " oui ", "👎": " non ", "❌": " non "}
+# A question about the solutions, asked before the offer (« c quoi mes options ? »).
+ABOUT_SOLUTIONS: Final = frozenset(
+    {"option", "options", "solution", "solutions", "choix", "possibilite", "possibilites", "proposez", "propose"}
+)  # fmt: skip

@@ -318,7 +318,17 @@ def sample_replies() -> list[Reply]:
     talk_log: list[Reply] = []
     nov5, nov20 = date(2026, 11, 5), date(2026, 11, 20)
     chat(nov5, "/start", "hein ?", "cassé", "pas de numéro", "6A15602676300", "75000", "69003")
-    chat(nov5, "<photo>", "!reason:damaged", "6A15602676300", "69003", "texte", "<photo>")
+    chat(
+        nov5,
+        "<photo>",
+        "!reason:damaged",
+        "6A15602676300",
+        "69003",
+        "un échange",
+        "texte",
+        "<photo>",
+    )
+    chat(nov5, "ma lampe 6A15602676300 est cassée", "j'annule", "!continue", "j'annule", "!cancel")
     chat(
         nov5,
         "ma lampe 6A15602676300 est cassée",
@@ -377,6 +387,8 @@ def sample_replies() -> list[Reply]:
         "<photo>",
         "!photos:done",
         "!option:exchange",
+        "j'annule tout",
+        "!continue",
         "où en est mon retour ?",
         "@authorise rma=RMA-77",
         "@attach_label label=labels/l.pdf",

@@ -7,11 +7,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin.stats import REASON_LABELS
-from bot.storage.models import Customer, OrderLine, ReturnCase, Shipment
-from messages import day, euros
+from bot.storage.models import Customer, OrderLine, ReturnCase, Shipment, WithdrawalRecord
+from messages import day, euros, moment
 
 OPTION_WORDS = {
     "exchange": "échange",
@@ -58,6 +59,13 @@ HANDOVER_WORDS = {
     "customer_asked": "le client a demandé un conseiller",
     "open_case": "une demande est déjà ouverte pour cet article",
 }
+# Why a declaration begun was not sent (`WithdrawalRecord.outcome`).
+UNSENT_WORDS = {
+    "went_back": "le client est revenu aux options",
+    "cancelled": "le client a annulé",
+    "late": "commencée hors délai, refusée",
+    "exempt": "article exclu du droit de rétractation, refusée",
+}
 COMMANDS = (
     "/prendre · /rendre · /echange · /garder · /rembourser MONTANT · /refuser MOTIF · "
     "/accord RMA · /desaccord · /etiquette · /recu · /rembourse · /expedie SUIVI · "
@@ -96,6 +104,7 @@ async def case_card(session: AsyncSession, case: ReturnCase) -> str:
         words = [HANDOVER_WORDS.get(reason, reason) for reason in reasons]
         lines.append(f"Pourquoi un conseiller : {_e(', '.join(words))}")
     lines += _decision_lines(decision)
+    lines += await _withdrawal_lines(session, case)
     lines += _lifecycle_lines(case)
     lines += ["", f"Commandes : {COMMANDS}"]
     return "\n".join(lines)
@@ -137,6 +146,25 @@ def _decision_lines(decision: dict[str, Any] | None) -> list[str]:
 
 def _status(status: str) -> str:
     return STATUS_WORDS.get(status, "en cours")
+
+
+async def _withdrawal_lines(session: AsyncSession, case: ReturnCase) -> list[str]:
+    """Each withdrawal declaration of the case (L221-21), as recorded: sent, or why not."""
+    query = select(WithdrawalRecord).where(WithdrawalRecord.case_id == case.id)
+    records = list(await session.scalars(query.order_by(WithdrawalRecord.started_at)))
+    lines = ["", "<b>Rétractation</b>"] if records else []
+    for record in records:
+        begun = f"commencée le {moment(record.started_at)}"
+        if record.outcome == "sent":
+            mailed = f" et par e-mail à {_e(record.email)}" if record.email else ""
+            lines.append(
+                f"• Déclarée : {begun}, envoyée le {moment(record.sent_at)} ; accusé de réception "
+                f"envoyé dans la conversation{mailed}"
+            )
+        else:
+            why = UNSENT_WORDS.get(record.outcome, record.outcome)
+            lines.append(f"• Non envoyée ({_e(why)}) : {begun}")
+    return lines
 
 
 def _lifecycle_lines(case: ReturnCase) -> list[str]:

@@ -22,7 +22,7 @@ from bot.storage.models import (
     SupplierPolicyVersion,
 )
 from bot.storage.policies import latest_policy
-from bot.supplier_names import address_warnings
+from bot.supplier_names import address_warnings, fallback_warnings
 from flows.facts import CATEGORIES
 
 POLICY_FIELDS = (
@@ -94,6 +94,7 @@ async def import_suppliers(
         await _upsert_product(session, product, report)
     for code, address in seen.items():  # once every supplier of the file is known by its name
         report.warnings += await address_warnings(session, code, address)
+    report.warnings += await fallback_warnings(session)
     return report
 
 

@@ -291,6 +291,16 @@ def test_a_line_of_one_is_not_asked_how_many() -> None:
     assert [r.template for r in chat.say("35000")] == ["ask_photos"]
 
 
+def test_a_parcel_not_received_is_not_asked_how_many_of_it_were_received() -> None:
+    chat = PureChat(NOV_26, parcels=two_chargers())
+    chat.say("jai toujours rien recu alors que le suivi dit livré LX123456785CN")
+
+    replies = chat.say("35000")
+
+    assert "ask_quantity" not in [r.template for r in replies]
+    assert chat.state == "handover"
+
+
 # -- point 6: nothing asked twice ------------------------------------------------------------------
 
 
@@ -459,3 +469,101 @@ def test_hesitating_three_times_still_brings_a_person() -> None:
     chat._send(_unsure("reason:damaged", "reason:defective"), "")
 
     assert chat.state == "handover"
+
+
+# -- typed « j'annule » and « je veux me rétracter » ----------------------------------------------
+
+
+def test_a_typed_cancel_is_asked_once_more_and_cancels_on_yes() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("ma lampe 6A15602676300 est cassée")
+
+    replies = chat.say("laissez tomber j'annule")
+
+    assert chat.state == "ask_ownership"
+    assert [r.template for r in replies] == ["confirm_cancel"]
+    assert [b.id for b in replies[0].buttons] == ["cancel", "continue"]
+    chat.press("cancel")
+    assert chat.state == "cancelled"
+
+
+def test_carrying_on_after_a_typed_cancel_asks_the_step_s_question_again_without_a_miss() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("ma lampe 6A15602676300 est cassée")
+    chat.say("j'annule")
+
+    replies = chat.press("continue")
+
+    assert chat.state == "ask_ownership"
+    assert [r.template for r in replies] == ["carry_on", "ask_ownership"]
+    assert chat.standing.misses == 0
+
+
+def test_a_typed_cancel_once_settled_asks_before_cancelling_the_request() -> None:
+    chat = _at_the_photos()
+    chat.photo()
+    chat.press("photos:done")
+    chat.press("option:exchange")
+    assert chat.state == "done"
+
+    replies = chat.say("finalement j'annule tout")
+
+    assert [r.template for r in replies] == ["confirm_cancel"]
+    assert replies[0].values["settled"] is True
+
+
+def test_a_typed_withdrawal_at_a_step_begins_the_declaration() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("/start")
+    chat.say("il ne me plaît pas")
+    assert chat.state == "ask_tracking"
+
+    chat.say("je souhaite exercer mon droit de rétractation")
+
+    assert chat.facts.withdrawal is True
+    assert chat.facts.withdrawal_started_at is not None
+
+
+def test_a_message_the_step_can_take_is_its_answer_even_if_it_sounds_like_cancelling() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("/start")
+
+    replies = chat.say("c'est bon laissez tomber j'en ai plus besoin")
+
+    assert chat.facts.reason == "changed_mind"
+    assert "confirm_cancel" not in [r.template for r in replies]
+
+
+@pytest.mark.parametrize(
+    "said", ["un echange", "je voudrais etre remboursé", "c quoi mes options ?"]
+)
+def test_a_solution_wished_for_or_asked_about_before_the_offer_is_answered_not_missed(
+    said: str,
+) -> None:
+    chat = _at_the_photos()
+
+    replies = chat.say(said)
+
+    assert [r.template for r in replies] == ["aside", "ask_photos"]
+    assert replies[0].values["topic"] == "solutions"
+    assert "solutions possibles pour votre article" in render("aside", replies[0].values)
+    assert chat.standing.misses == 0
+
+
+def test_withdrawing_after_choosing_an_exchange_in_the_period_replaces_the_choice() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("le t-shirt est trop petit RR123456785ES")
+    chat.say("31000")
+    chat.press("photos:skip")
+    chat.press("option:exchange")
+    chat.say("L")
+    assert chat.state == "done" and chat.case is not None
+    assert chat.case.option == "exchange"
+
+    replies = chat.say("/retractation")
+
+    assert chat.state == "confirm_withdrawal"
+    assert [r.template for r in replies] == ["confirm_withdrawal"]
+    chat.press("withdrawal:confirm")
+    assert chat.case.option == "refund"
+    assert chat.case.status == "awaiting_return"

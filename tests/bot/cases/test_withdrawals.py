@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.agents.card import case_card
 from bot.agents.handoff import AGENTS_CHANNEL
 from bot.cases.effects import Effects
 from bot.cases.lifecycle import Lifecycle
@@ -266,3 +267,30 @@ async def test_the_database_refuses_to_update_or_delete_a_record(
         count = await session.scalar(select(func.count()).select_from(WithdrawalRecord))
         name = await session.scalar(text("SELECT name FROM withdrawal_records"))
     assert (count, name) == (1, "Camille Martin")
+
+
+async def test_the_agents_card_lists_each_declaration_sent_or_not(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    shop = await _shop(sessions)
+    await _declare(shop)
+    await shop.press("withdrawal:back")
+    shop.now = _paris(date(2026, 10, 20), 10, 5)
+    await shop.press("option:refund")
+    await shop.press("withdrawal:confirm")
+    records = await shop.records()
+    assert [r.outcome for r in records] == ["went_back", "sent"]
+
+    async with sessions() as session:
+        card = await case_card(session, await session.get_one(ReturnCase, records[-1].case_id))
+
+    assert "<b>Rétractation</b>" in card
+    assert (
+        "• Non envoyée (le client est revenu aux options) : commencée le mardi 20 octobre 2026 à 10:00"
+        in card
+    )
+    assert (
+        "• Déclarée : commencée le mardi 20 octobre 2026 à 10:05, envoyée le mardi 20 octobre 2026"
+        " à 10:05 ; accusé de réception envoyé dans la conversation et par e-mail à"
+        " camille.martin@example.fr" in card
+    )

@@ -176,6 +176,21 @@ async def test_a_supplier_name_left_in_a_street_line_is_reported_as_read_by_cust
     assert "/politique nordlicht return_address" in warning
 
 
+async def test_the_shop_s_own_return_address_naming_a_supplier_is_reported(
+    sessions: Sessions,
+) -> None:
+    assert "Maison Lumière — Service retours\n8 rue du Commerce" in TOML
+    named = TOML.replace(
+        "Maison Lumière — Service retours\n8 rue du Commerce",
+        "Maison Lumière — Service retours\nchez Lumina Home\n8 rue du Commerce",
+    )
+
+    report = await run_import(sessions, "suppliers", named.encode())
+
+    [warning] = [line for line in report.lines() if "fallback_return_address" in line]
+    assert "« Lumina Home Ltd »" in warning and "« chez Lumina Home »" in warning
+
+
 async def test_the_example_shop_has_no_warning(sessions: Sessions) -> None:
     report = await run_import(sessions, "suppliers", TOML.encode())
 
