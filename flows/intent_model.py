@@ -21,7 +21,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -67,18 +67,24 @@ class Model:
     bias: tuple[float, ...]
     threshold: float
     corpus_digest: str
+    # Each known feature's weights, one per intent: scoring a message sums its features' rows.
+    rows: dict[str, tuple[float, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        width, weights = len(self.intents), self.weights
+        rows = {f: tuple(weights[i * width : (i + 1) * width]) for f, i in self.features.items()}
+        object.__setattr__(self, "rows", rows)
 
     def guess(self, text: str, cues: Iterable[str] = ()) -> Guess:
         """The intents `text` may mean, with their probabilities (they sum to 1); `cues` are what
         the rules read in it (`flows.understanding.rule_cues`), learnt as features too."""
-        width = len(self.intents)
+        rows = self.rows
+        known = [rows[f] for f in features(text, cues) if f in rows]
         scores = list(self.bias)
-        known = [self.features[f] for f in features(text, cues) if f in self.features]
-        scale = 1 / math.sqrt(len(known)) if known else 0.0
-        for index in known:
-            row = index * width
-            for k in range(width):
-                scores[k] += self.weights[row + k] * scale
+        if known:
+            totals = [sum(column) for column in zip(*known, strict=True)]
+            scale = 1 / math.sqrt(len(known))
+            scores = [b + t * scale for b, t in zip(scores, totals, strict=True)]
         probabilities = _softmax(scores)
         ranked = sorted(zip(self.intents, probabilities, strict=True), key=lambda p: -p[1])
         return Guess(tuple(ranked))

@@ -1,13 +1,21 @@
-"""A case row as the core's `CaseFile`, and back: the one place a case's status is written."""
+"""A case row as the core's `CaseFile`, and back: the one place a case's status is written.
+
+What an event changes on its case is set with `change` and written once with `write_changes`.
+"""
 
 from __future__ import annotations
 
+import weakref
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, cast
 
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.agents.offer import decision_from_json
+from bot.storage.base import utcnow
 from bot.storage.models import OrderLine, ReturnCase, Shipment
 from flows.case_file import ENDED, SETTLED, CaseFile
 
@@ -54,33 +62,65 @@ async def load_file(session: AsyncSession, case: ReturnCase) -> CaseFile:
 
 
 def store_file(case: ReturnCase, file: CaseFile, now: datetime) -> None:
-    """Writes what the lifecycle changed onto the row; a case ended or settled is closed."""
-    case.status = file.status
-    case.needs_authorisation = file.needs_authorisation
-    case.chosen_option = file.option
-    case.new_variant = file.new_variant
-    case.refund_amount = file.amount
-    case.chosen_on = file.chosen_on
-    if file.withdrawal_at is not None and case.withdrawal_acknowledged_at is None:
-        case.withdrawal_acknowledged_at = file.withdrawal_at
-    case.rma = file.rma
-    case.label_path = file.label
-    case.authorised_on = file.authorised_on
-    case.return_tracking_number = file.return_tracking_number
-    case.return_shipped_on = file.return_shipped_on
-    case.received_on = file.received_on
-    case.refund_due = file.refund_due
-    case.replacement_due = file.replacement_due
-    case.refunded_on = file.refunded_on
-    case.replacement_tracking_number = file.replacement_tracking_number
-    case.replacement_shipped_on = file.replacement_shipped_on
-    case.settled_on = file.settled_on
-    case.followed_up_on = file.followed_up_on
-    case.rating = file.rating
-    case.rating_comment = file.comment
-    case.refusal = file.refusal
+    """Sets what the lifecycle changed on the row (`write_changes` writes it); a case ended or
+    settled is closed."""
     finished = file.status in ENDED or file.status in SETTLED
-    if finished and case.closed_at is None:
-        case.closed_at = now
-    elif not finished:
-        case.closed_at = None
+    change(
+        case,
+        status=file.status,
+        needs_authorisation=file.needs_authorisation,
+        chosen_option=file.option,
+        new_variant=file.new_variant,
+        refund_amount=file.amount,
+        chosen_on=file.chosen_on,
+        rma=file.rma,
+        label_path=file.label,
+        authorised_on=file.authorised_on,
+        return_tracking_number=file.return_tracking_number,
+        return_shipped_on=file.return_shipped_on,
+        received_on=file.received_on,
+        refund_due=file.refund_due,
+        replacement_due=file.replacement_due,
+        refunded_on=file.refunded_on,
+        replacement_tracking_number=file.replacement_tracking_number,
+        replacement_shipped_on=file.replacement_shipped_on,
+        settled_on=file.settled_on,
+        followed_up_on=file.followed_up_on,
+        rating=file.rating,
+        rating_comment=file.comment,
+        refusal=file.refusal,
+        closed_at=(case.closed_at or now) if finished else None,
+    )
+    if file.withdrawal_at is not None and case.withdrawal_acknowledged_at is None:
+        change(case, withdrawal_acknowledged_at=file.withdrawal_at)
+
+
+# What an event changed on its case, not written yet (the case object, weakly: a rolled-back
+# event's case goes with its session).
+_UNWRITTEN: weakref.WeakKeyDictionary[ReturnCase, dict[str, Any]] = weakref.WeakKeyDictionary()
+_CASES = cast(Table, ReturnCase.__table__)
+_UPDATE = update(_CASES).where(_CASES.c.id == bindparam("case_id"))
+
+
+def change(case: ReturnCase, **values: Any) -> None:
+    """Sets on the case what differs from `values`, for `write_changes` to write.
+
+    Set as the row now stands in the transaction, outside the unit of work: an event changes
+    its case in several steps (the request, the lifecycle) and writes it once, with one UPDATE
+    of the columns that changed, and no flush.
+    """
+    unwritten = _UNWRITTEN.setdefault(case, {})
+    for key, value in values.items():
+        if getattr(case, key) != value:
+            set_committed_value(case, key, value)
+            unwritten[key] = value
+
+
+async def write_changes(session: AsyncSession, case: ReturnCase) -> None:
+    """Writes what `change` set on the case since the last time, if anything."""
+    unwritten = _UNWRITTEN.pop(case, None)
+    if not unwritten:
+        return
+    unwritten["updated_at"] = utcnow()
+    await session.execute(_UPDATE, {"case_id": case.id, **unwritten})
+    set_committed_value(case, "updated_at", unwritten["updated_at"])

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.effects import Effects
-from bot.cases.files import load_file, store_file
+from bot.cases.files import load_file, store_file, write_changes
 from bot.channels.events import Event as Incoming
 from bot.channels.payloads import queue_replies
 from bot.shop_facts import mediator_of
 from bot.storage.base import utcnow
-from bot.storage.models import SHOP_SETTINGS_ID, Customer, ReturnCase, ShopSettings
+from bot.storage.models import SHOP_SETTINGS_ID, UNREAD, Customer, ReturnCase, ShopSettings, Unread
 from flows import case_lifecycle
 from flows.case_file import CaseFile
 from flows.case_lifecycle import CaseAnswer, with_request
@@ -42,14 +42,19 @@ class Lifecycle:
         now: datetime,
         inbound: Incoming | None = None,
         file: CaseFile | None = None,
+        settings: ShopSettings | Unread | None = UNREAD,
     ) -> list[Reply]:
         """The conversation's answer applied to its case (`file`: the case as the event began, when
-        the caller has read it); the case's replies, for the engine to send after its own."""
+        the caller has read it; `settings`: the shop's, when the caller has read them in this
+        transaction); the case's replies, for the engine to send after its own."""
         file = with_request(file or await load_file(session, case), answer)
+        if settings is UNREAD:
+            settings = await session.get(ShopSettings, SHOP_SETTINGS_ID)
         followed = case_lifecycle.follow(
-            file, answer.events, today=now.astimezone(PARIS).date(), **await _shop_terms(session)
+            file, answer.events, today=now.astimezone(PARIS).date(), **_shop_terms(settings)
         )
         store_file(case, followed.file, now)
+        await write_changes(session, case)  # the request's facts and the lifecycle's, at once
         events = [*answer.events, *followed.events]
         await self.effects.apply(session, case, followed.file, events, now=now, inbound=inbound)
         return list(followed.replies)
@@ -69,11 +74,13 @@ class Lifecycle:
         The case is read again, locked, so that two actors never move it on from the same status."""
         await session.refresh(case, with_for_update=True)
         file = await load_file(session, case)
+        settings = await session.get(ShopSettings, SHOP_SETTINGS_ID)
         answer = case_lifecycle.advance(
-            file, trigger, today=now.astimezone(PARIS).date(), **await _shop_terms(session), **data
+            file, trigger, today=now.astimezone(PARIS).date(), **_shop_terms(settings), **data
         )
         if answer.fired:
             store_file(case, answer.file, now)
+            await write_changes(session, case)
             await tell_customer(session, case, answer.replies, inbox_id=inbox_id)
             await self.effects.apply(session, case, answer.file, answer.events, now=now)
         return answer
@@ -104,9 +111,8 @@ async def tell_customer(
     )
 
 
-async def _shop_terms(session: AsyncSession) -> dict[str, Any]:
+def _shop_terms(settings: ShopSettings | None) -> dict[str, Any]:
     """What the lifecycle takes from the shop's settings: the follow-up's delay, the mediator."""
-    settings = await session.get(ShopSettings, SHOP_SETTINGS_ID)
     if settings is None:
         return {"follow_up_after_days": DEFAULT_FOLLOW_UP_DAYS, "mediator": None}
     return {

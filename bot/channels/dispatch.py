@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, aliased
 
 from bot.channels.lanes import IdWindow, Lanes, Verdict
+from bot.channels.payloads import written_rows
 from bot.channels.writes import WriteGate, is_disk_full, with_retries
 from bot.storage.base import utcnow
 from bot.storage.models import InboxUpdate, OutboxMessage
@@ -264,7 +265,8 @@ class Dispatcher(Generic[P]):
         LATER when an earlier update of its chat is still in flight elsewhere.
 
         The rows are noted as the session makes them persistent (the session itself keeps only weak
-        references to them), flushed job after job so that each row is put down to its own job.
+        references to them), flushed job after job so that each row is put down to its own job, or
+        as `insert_replies` writes them (`written_rows`).
         """
         written: list[Written] = []
 
@@ -286,9 +288,11 @@ class Dispatcher(Generic[P]):
                 if job.row.id not in claimed:
                     written.append(LATER if job.row.id in later else None)
                     continue
-                written.append([])
+                rows: list[OutboxMessage] = []
+                written.append(rows)
                 await self._handler.handle(session, job.row, job.prepared)
                 await session.flush()
+                rows += written_rows(session)
         return [
             rows if not isinstance(rows, list) else sorted(rows, key=lambda r: r.id)
             for rows in written

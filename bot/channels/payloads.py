@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import OutboxMessage
@@ -52,4 +54,55 @@ def queue_replies(
         for reply in replies
     ]
     session.add_all(rows)
+    return rows
+
+
+# Built once; the table's own INSERT, not the unit of work (`sort_by_parameter_order`: each id
+# comes back with its row, whatever the database's order).
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+_WRITTEN = "returnbot.outbox_written"
+
+
+async def insert_replies(
+    session: AsyncSession,
+    channel: str,
+    chat_id: str,
+    replies: Sequence[Reply],
+    *,
+    reference: str | None,
+    case_id: int | None,
+    inbox_id: int | None,
+    shop_name: str | None = None,
+    now: datetime,
+) -> list[OutboxMessage]:
+    """Like `queue_replies`, inserted at once with one statement (the session's pending rows are
+    flushed first, so ids keep the order the rows were made in). The rows come back outside the
+    session, and are noted in it for `written_rows`."""
+    if not replies:
+        return []
+    values = [
+        {
+            "channel": channel,
+            "chat_id": chat_id,
+            "payload": payload(reply, reference, shop_name),
+            "case_id": case_id,
+            "inbox_id": inbox_id,
+            "created_at": now,
+            "attempts": 0,
+            "next_attempt_at": None,
+            "sent_at": None,
+            "last_error": None,
+        }
+        for reply in replies
+    ]
+    ids = (await session.execute(_INSERT, values if len(values) > 1 else values[0])).scalars()
+    rows = [OutboxMessage(id=row_id, **row) for row_id, row in zip(ids, values, strict=True)]
+    session.info.setdefault(_WRITTEN, []).extend(rows)
+    return rows
+
+
+def written_rows(session: AsyncSession) -> list[OutboxMessage]:
+    """The rows `insert_replies` wrote in the session since the last call (taken out of it)."""
+    rows: list[OutboxMessage] = session.info.pop(_WRITTEN, [])
     return rows

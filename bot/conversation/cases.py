@@ -10,9 +10,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.files import change
 from bot.channels.events import PhotoIn
 from bot.conversation.world import Looked
 from bot.storage.models import Photo, ReturnCase
@@ -29,39 +30,47 @@ def reference_for(case_id: int, year: int) -> str:
 
 
 async def open_case(session: AsyncSession, customer_id: int, now: datetime) -> ReturnCase:
-    """A new case with its reference (the reference needs the row's id, hence the flush)."""
-    case = ReturnCase(
-        customer_id=customer_id, facts={}, created_at=now
+    """A new case with its reference (the reference needs the row's id: inserted, then set; the
+    row comes back whole, so that only what the event changes is written again)."""
+    inserted = await session.scalars(
+        _NEW_CASE, {"customer_id": customer_id, "facts": {}, "created_at": now}
     )  # its lifecycle starts "open"
-    session.add(case)
-    await session.flush()
-    case.reference = reference_for(case.id, now.astimezone(PARIS).year)
+    case = inserted.one()
+    change(case, reference=reference_for(case.id, now.astimezone(PARIS).year))
     return case
 
 
+_NEW_CASE = insert(ReturnCase).returning(ReturnCase)
+
+
 def record(case: ReturnCase, answer: Answer, looked: Looked, *, with_item: bool = True) -> None:
-    """Writes what the request is about onto the case (order line, parcel, policy version, decision),
-    until the offer is settled: a case keeps what it was decided with."""
+    """Sets what the request is about on the case (order line, parcel, policy version, decision),
+    until the offer is settled: a case keeps what it was decided with (written with the
+    lifecycle's changes, `bot.cases.files.write_changes`)."""
     if case.status not in REQUESTING:
         return
     facts, item, parcel = answer.standing.facts, answer.item, answer.parcel
-    case.reason = facts.reason
-    case.seal_intact = facts.seal_intact
+    change(case, reason=facts.reason, seal_intact=facts.seal_intact)
     if parcel is not None:
-        case.shipment_id = looked.shipments.get(parcel.tracking_number)
+        change(case, shipment_id=looked.shipments.get(parcel.tracking_number))
     if with_item and item is not None and item.open_case is None:
-        case.order_line_id = item.line_id
-        case.policy_version_id = looked.policy_versions.get(item.line_id)
+        change(
+            case,
+            order_line_id=item.line_id,
+            policy_version_id=looked.policy_versions.get(item.line_id),
+        )
     decision = answer.decision
     if decision is not None:
-        case.decision = decision_json(decision)
-        case.rule = decision.rule_id
-    case.facts = {
-        **{k: v for k, v in facts.to_json().items() if k != "offered"},
-        "order": parcel.order_name if parcel and facts.owner_verified else None,
-        "sku": item.sku if item else None,
-        "price": str(item.price) if item else None,
-    }
+        change(case, decision=decision_json(decision), rule=decision.rule_id)
+    change(
+        case,
+        facts={
+            **{k: v for k, v in facts.to_json().items() if k != "offered"},
+            "order": parcel.order_name if parcel and facts.owner_verified else None,
+            "sku": item.sku if item else None,
+            "price": str(item.price) if item else None,
+        },
+    )
 
 
 async def keep_photo(session: AsyncSession, case: ReturnCase, photo: PhotoIn) -> None:

@@ -16,21 +16,24 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.cases.effects import Effects
+from bot.cases.files import write_changes
 from bot.cases.lifecycle import Lifecycle
 from bot.channels.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
-from bot.channels.payloads import queue_replies
+from bot.channels.payloads import insert_replies
 from bot.conversation import cases
-from bot.conversation.world import UNREAD, Unread, look_up
+from bot.conversation.world import look_up
 from bot.storage.models import (
     SHOP_SETTINGS_ID,
+    UNREAD,
     Conversation,
     Customer,
     OutboxMessage,
@@ -38,6 +41,7 @@ from bot.storage.models import (
     ReturnCase,
     ShopSettings,
     TranscriptEntry,
+    Unread,
 )
 from flows import events as domain
 from flows.case_file import BEFORE_OFFER
@@ -101,7 +105,7 @@ class ConversationEngine:
         """Runs one event inside the caller's transaction (the caller commits, e.g. with its inbox row).
 
         The caller's transaction has already written (the dispatcher claims the inbox row first): on
-        SQLite it holds the write lock, so the customer and the conversation are read before any insert.
+        SQLite it holds the write lock, so the chat is read (`_KNOWN`) before any insert.
         """
         return await self._handle(session, sender, event, inbox_id, written=True)
 
@@ -116,11 +120,13 @@ class ConversationEngine:
     ) -> Outcome:
         known = await _known(session, sender) if written else None
         settings: ShopSettings | Unread | None = UNREAD
-        if known is None:
-            customer = await _customer(session, sender, written=written)
-            conversation = await _conversation(session, sender, customer.id, written=written)
+        if known is None:  # a new chat (or not read yet: a transaction of its own)
+            customer = await _customer(session, sender)
+            conversation = await _conversation(session, sender, customer.id)
+            case = await _case(session, conversation.case_id)
         else:  # `known` holds the case while the event runs: the session's own hold is weak
-            customer, conversation, settings = known.customer, known.conversation, known.settings
+            conversation, case, settings = known.conversation, known.case, known.settings
+            customer = known.customer or await _customer(session, sender)
             _refresh(customer, sender)
         heard = _heard(event)
         return await self._run(
@@ -132,6 +138,7 @@ class ConversationEngine:
             heard,
             inbox_id,
             lambda standing, world: respond(standing, world, heard),
+            case=case,
             settings=settings,
         )
 
@@ -165,6 +172,7 @@ class ConversationEngine:
             Heard(),
             inbox_id,
             lambda standing, world: act(standing, world, trigger),
+            case=await _case(session, conversation.case_id),
         )
 
     async def _run(
@@ -178,10 +186,11 @@ class ConversationEngine:
         inbox_id: int | None,
         fire: Fire,
         *,
+        case: ReturnCase | None,
         settings: ShopSettings | Unread | None = UNREAD,
     ) -> Outcome:
         now = self._clock()
-        case = await _case(session, conversation.case_id)
+        await _lock_case(session, case)
         standing = Standing(
             conversation.state, Facts.from_json(conversation.context), conversation.misses
         )
@@ -221,15 +230,20 @@ class ConversationEngine:
             if isinstance(event, PhotoIn):
                 await cases.keep_photo(session, case, event)
             replies += await self.lifecycle.follow(
-                session, case, answer, now=now, inbound=event, file=file
+                session, case, answer, now=now, inbound=event, file=file, settings=looked.settings
             )
-        conversation.state = answer.state
-        conversation.misses = answer.standing.misses
-        conversation.context = answer.standing.facts.to_json()
-        conversation.case_id = case.id if case else None
-        conversation.updated_at = now
+            await write_changes(session, case)  # anything set after the lifecycle's write
+        await _stand(
+            session,
+            conversation,
+            state=answer.state,
+            misses=answer.standing.misses,
+            context=answer.standing.facts.to_json(),
+            case_id=case.id if case else None,
+            updated_at=now,
+        )
         reference = case.reference if case else None
-        rows = queue_replies(
+        rows = await insert_replies(
             session,
             sender.channel,
             sender.chat_id,
@@ -238,9 +252,9 @@ class ConversationEngine:
             case_id=case.id if case else None,
             inbox_id=inbox_id,
             shop_name=looked.shop_name,
+            now=now,
         )
-        session.add(_transcript_entry(conversation, event, rows, now))
-        await session.flush()
+        await session.execute(_TRANSCRIPT, _transcript_entry(conversation, event, rows, now))
         return Outcome(
             state=answer.state,
             previous_state=answer.previous_state,
@@ -261,17 +275,26 @@ class ConversationEngine:
         return lock
 
 
+async def _stand(session: AsyncSession, conversation: Conversation, **standing: Any) -> None:
+    """Writes where the conversation now stands: always the same columns, so the table's own
+    UPDATE (built once), and the row in the session told, without the unit of work."""
+    await session.execute(_STANDING, {"conversation_id": conversation.id, **standing})
+    for key, value in standing.items():
+        set_committed_value(conversation, key, value)
+
+
 async def _case(session: AsyncSession, case_id: int | None) -> ReturnCase | None:
-    """The conversation's case. Past the offer, the scheduler or an import may move it on at the
-    same time: on PostgreSQL it is then locked for the event (agents lock the conversation first,
-    as the engine does; SQLite has one writer at a time)."""
-    if case_id is None:
-        return None
-    case = await session.get(ReturnCase, case_id)
+    """The conversation's case, when `_KNOWN` has not read it."""
+    return await session.get(ReturnCase, case_id) if case_id is not None else None
+
+
+async def _lock_case(session: AsyncSession, case: ReturnCase | None) -> None:
+    """Past the offer, the scheduler or an import may move the case on at the same time: on
+    PostgreSQL it is then locked for the event (agents lock the conversation first, as the engine
+    does; SQLite has one writer at a time)."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     if case is not None and dialect == "postgresql" and case.status not in BEFORE_OFFER:
         await session.refresh(case, with_for_update=True)
-    return case
 
 
 # Where a withdrawal may be declared: the options, the declaration, a change of mind once settled.
@@ -321,6 +344,10 @@ _LOCKED = (
     .with_for_update()
     .execution_options(populate_existing=True)
 )
+_CONVERSATIONS = cast(Table, Conversation.__table__)
+_STANDING = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+# Append-only rows: the table's own INSERT, no unit of work.
+_TRANSCRIPT = insert(cast(Table, TranscriptEntry.__table__))
 _CUSTOMER = (
     select(Customer)
     .where(
@@ -333,28 +360,29 @@ _CUSTOMER = (
 @dataclass(frozen=True, slots=True)
 class _Known:
     conversation: Conversation
-    customer: Customer
+    customer: Customer | None  # None: the chat's conversation is another customer's
     case: ReturnCase | None
     settings: ShopSettings | None
 
 
 async def _known(session: AsyncSession, sender: Sender) -> _Known | None:
-    """An existing chat in one query: its conversation (locked), customer, open case and the shop.
+    """An existing chat in one query: its conversation (locked), customer, open case and the shop;
+    None for a new chat.
 
     The case lands in the session, where the rest of the event finds it (while it is held).
     """
     chat = {"channel": sender.channel, "chat_id": sender.chat_id}
     row = (await session.execute(_KNOWN, chat)).first()
-    if row is None or row.Customer.external_id != sender.external_id:
+    if row is None:
         return None
-    return _Known(row.Conversation, row.Customer, row.ReturnCase, row.ShopSettings)
+    customer = row.Customer if row.Customer.external_id == sender.external_id else None
+    return _Known(row.Conversation, customer, row.ReturnCase, row.ShopSettings)
 
 
-async def _customer(session: AsyncSession, sender: Sender, *, written: bool) -> Customer:
-    """The sender's customer, created if new (read first when the transaction is already a writer)."""
-    customer = await _customer_row(session, sender) if written else None
-    if customer is None:
-        customer = await _new_customer(session, sender)
+async def _customer(session: AsyncSession, sender: Sender) -> Customer:
+    """The sender's customer, created if new: only the engine creates customers, with their
+    conversation, so a chat without one is almost always a new customer's (inserted first)."""
+    customer = await _new_customer(session, sender)
     _refresh(customer, sender)
     return customer
 
@@ -389,20 +417,14 @@ async def _new_customer(session: AsyncSession, sender: Sender) -> Customer:
     return customer
 
 
-async def _conversation(
-    session: AsyncSession, sender: Sender, customer_id: int, *, written: bool
-) -> Conversation:
+async def _conversation(session: AsyncSession, sender: Sender, customer_id: int) -> Conversation:
     """The chat's conversation, created if new, locked for this transaction.
 
-    In a transaction that has not written yet, the insert comes first: on SQLite it takes the write
-    lock. On PostgreSQL the row is locked with SELECT … FOR UPDATE. Either way two processes never
-    run the same conversation at once. A transaction already writing reads first, and inserts only
-    for a new chat.
+    The insert comes first: in a transaction that has not written yet, on SQLite it takes the write
+    lock; a transaction already writing has found no conversation with `_KNOWN`. On
+    PostgreSQL a row another transaction inserted meanwhile is read and locked with SELECT … FOR
+    UPDATE. Either way two processes never run the same conversation at once.
     """
-    if written:
-        conversation = await _locked(session, sender.channel, sender.chat_id)
-        if conversation is not None:
-            return conversation
     inserted = await session.scalars(
         _insert(session)(Conversation)
         .values(
@@ -429,17 +451,17 @@ async def _locked(session: AsyncSession, channel: str, chat_id: str) -> Conversa
 
 def _transcript_entry(
     conversation: Conversation, event: Event | None, rows: list[OutboxMessage], now: datetime
-) -> TranscriptEntry:
+) -> dict[str, Any]:
     """The exchange, kept for the agents of an escalated case (`bot.agents.transcript`)."""
     kind, said = _said(event)
-    return TranscriptEntry(
-        conversation_id=conversation.id,
-        case_id=conversation.case_id,
-        at=now,
-        kind=kind,
-        said=said,
-        replies=[{"text": r.payload["text"], "choices": r.payload["choices"]} for r in rows],
-    )
+    return {
+        "conversation_id": conversation.id,
+        "case_id": conversation.case_id,
+        "at": now,
+        "kind": kind,
+        "said": said,
+        "replies": [{"text": r.payload["text"], "choices": r.payload["choices"]} for r in rows],
+    }
 
 
 def _said(event: Event | None) -> tuple[str, str]:

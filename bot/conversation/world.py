@@ -6,7 +6,6 @@ ownership is checked here against the order's postcode or e-mail, so no proof re
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,26 +19,19 @@ from bot.channels.events import Event, PhotoIn
 from bot.photos import near_copies
 from bot.storage.models import (
     SHOP_SETTINGS_ID,
+    UNREAD,
     Order,
     OwnershipMiss,
     Photo,
     ReturnCase,
     ShopSettings,
+    Unread,
 )
 from flows.conversation_world import Contact, Facts, Item, Parcel, World
 from flows.facts import ShopPolicy
 from flows.understanding import Heard
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-class Unread(enum.Enum):
-    """The shop's settings were not read yet (as opposed to read and absent: None)."""
-
-    UNREAD = "unread"
-
-
-UNREAD = Unread.UNREAD
 
 
 # Wrong postcodes or e-mails before a parcel, or a customer, is locked out (handed to a person).
@@ -58,6 +50,7 @@ class Looked:
     shipments: dict[str, int] = field(default_factory=dict)  # tracking number -> shipment id
     ownership_missed: str | None = None  # the tracking number a wrong proof was given for
     shop_name: str = ""  # the addressee of the return addresses the customer reads
+    settings: ShopSettings | None = None  # the shop's settings as read for this event
 
 
 async def look_up(
@@ -97,6 +90,7 @@ async def look_up(
     looked = Looked(
         World(today=now.astimezone(PARIS).date(), now=now),
         shop_name=settings.name if settings else "",
+        settings=settings,
     )
     parcels: dict[str, Parcel] = {}
     proves = False

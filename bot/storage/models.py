@@ -15,14 +15,17 @@ from bot.storage.messaging import AuditEntry, InboxUpdate, OutboxMessage, Transc
 from bot.storage.orders import Order, OrderLine, Shipment, shipment_lines
 from bot.storage.shop import (
     SHOP_SETTINGS_ID,
+    UNREAD,
     Product,
     ShopSettings,
     Supplier,
     SupplierPolicyVersion,
+    Unread,
 )
 
 __all__ = [
     "SHOP_SETTINGS_ID",
+    "UNREAD",
     "AgentTopic",
     "AuditEntry",
     "Base",
@@ -42,6 +45,7 @@ __all__ = [
     "Supplier",
     "SupplierPolicyVersion",
     "TranscriptEntry",
+    "Unread",
     "WithdrawalRecord",
     "shipment_lines",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from decimal import Decimal
 
@@ -12,6 +13,15 @@ from bot.storage.base import Base, BigId, utcnow
 
 PAYERS = ("customer", "shop")
 SHOP_SETTINGS_ID = 1  # the shop's settings are one row
+
+
+class Unread(enum.Enum):
+    """The shop's settings were not read yet (as opposed to read and absent: None)."""
+
+    UNREAD = "unread"
+
+
+UNREAD = Unread.UNREAD
 
 
 class ShopSettings(Base):

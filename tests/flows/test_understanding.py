@@ -196,3 +196,75 @@ def test_a_remedy_asked_for(text: str, remedy: str | None) -> None:
 def test_a_remedy_button() -> None:
     assert from_choice("remedy:repair").remedy == "repair"
     assert from_choice("remedy:price_reduction").remedy == "price_reduction"
+
+
+# Issue 12, point 2: phrasings of the weak intents, as customers type them on a phone.
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("elle ne chauffe plus au bout de 2 jours", "reason:defective"),
+        ("ça bug tout le temps", "reason:defective"),
+        ("marche 1 jour sur 2", "reason:defective"),
+        ("s'allume plus", "reason:defective"),
+        ("pas cassé mais il marche pas", "reason:defective"),
+        ("la camera filme pas et ça plante", "reason:defective"),
+        ("le suivi dit livré mais j'ai rien", "reason:not_received"),
+        ("colis jamais arrivé", "reason:not_received"),
+        ("le lien de suivi marche pas et j'ai toujours rien reçu", "reason:not_received"),
+        ("finalement j'en veux plus", "reason:changed_mind"),
+        ("je me suis trompé je n'en ai plus besoin", "reason:changed_mind"),
+        ("la taille est parfaite mais j'en veux plus", "reason:changed_mind"),
+        ("il ne m'est plus utile", "reason:changed_mind"),
+        ("trop petit et en plus il est cassé", "reason:damaged"),
+        ("pas abimé du tout juste trop grand", "reason:size_color"),
+        ("je voulais le vert", "reason:size_color"),
+        ("vous avez bien reçu mon colis retour ?", "status"),
+        ("le nouvel article est parti ?", "status"),
+        ("je le reçois quand ?", "aside:delivery_delay"),
+        ("le pull gris", "item"),
+    ],
+)
+def test_the_weak_intents_as_customers_type_them(text: str, intent: str) -> None:
+    heard = understand(text)
+
+    assert heard.intent == intent
+    if intent.startswith("reason:"):
+        assert heard.reason == intent.removeprefix("reason:")
+    assert not heard.wants_agent
+
+
+@pytest.mark.parametrize(
+    "text", ["rappelez moi svp", "un responsable svp", "je veux parler au sav", "appelez moi"]
+)
+def test_asking_to_be_called_back_or_for_someone_in_charge_brings_a_person(text: str) -> None:
+    heard = understand(text)
+
+    assert heard.wants_agent and heard.intent == "agent"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("le facteur l'a déposé chez quelqu'un d'autre", "not_received"),
+        ("cadeau pour quelqu'un qui n'en veut pas", "changed_mind"),
+        ("je me suis planté dans ma commande, c'est pas celui que je voulais", "changed_mind"),
+    ],
+)
+def test_someone_else_or_a_slip_is_no_call_for_a_person(text: str, reason: str) -> None:
+    heard = understand(text)
+
+    assert not heard.wants_agent and not heard.alarm
+    assert heard.reason == reason
+
+
+def test_it_crashes_is_no_complaint_but_a_complaint_with_a_typo_still_is() -> None:
+    assert not understand("ça plante tout le temps").alarm
+    assert understand("je vais porter plainte").alarm
+    assert understand("je vais porter plinte").alarm
+
+
+def test_a_return_tracking_number_given_is_no_question_where_the_case_stands() -> None:
+    heard = understand("c'est parti, suivi RA123456785FR")
+
+    assert heard.tracking_numbers == ("RA123456785FR",)
+    assert not heard.wants_status

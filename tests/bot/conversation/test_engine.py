@@ -9,11 +9,12 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation import ChoiceIn, ConversationEngine, Sender, TextIn
+from bot.importers import run_import
 from bot.photos import store_photo
 from bot.storage.base import utcnow
 from bot.storage.models import Conversation, Customer, OutboxMessage, Photo, ReturnCase
 from tests.conversation_helpers import EngineChat, jpeg
-from tests.helpers import load_example_shop
+from tests.helpers import example, load_example_shop
 
 NOV_5 = date(2026, 11, 5)
 
@@ -197,3 +198,61 @@ async def test_a_message_in_a_running_conversation_reads_it_in_one_statement(
     assert "FROM conversations JOIN customers" in " ".join(reads[0].split())
     for table in ("conversations", "customers", "return_cases", "shop_settings"):
         assert not [s for s in reads[1:] if f"FROM {table}" in s], table
+
+
+async def test_a_change_of_the_shops_settings_is_seen_by_the_very_next_message(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The settings come with the conversation (`_KNOWN`) in each event's transaction: an import
+    committed in between is what the next message reads, never a copy kept from before."""
+    await load_example_shop(sessions)
+    engine = ConversationEngine(sessions)
+    sender = Sender("telegram", "42", "42", "Marie")
+    async with sessions.begin() as session:
+        await engine.handle_in(session, sender, TextIn("6A15602676300 cassée"))
+    shop = example("suppliers.toml").replace(
+        b'name = "Maison Lumi\xc3\xa8re"\n',
+        b'name = "Maison Lumi\xc3\xa8re"\nopening_hours = "le samedi, de 10 h \xc3\xa0 12 h"\n',
+        1,
+    )
+    report = await run_import(sessions, "suppliers", shop, strict=True)
+    assert report.updated == 1
+
+    async with sessions.begin() as session:
+        outcome = await engine.handle_in(session, sender, TextIn("je veux parler à un conseiller"))
+
+    assert outcome.state == "handover"
+    assert "(le samedi, de 10 h à 12 h)" in outcome.messages[-1]["text"]
+
+
+async def test_an_event_writes_its_conversation_and_its_case_once_each(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A new request: the case is inserted, then written once with its reference and what the
+    message said (the request's facts and the lifecycle's together); the conversation too."""
+    await load_example_shop(sessions)
+    engine = ConversationEngine(sessions)
+    sender = Sender("telegram", "42", "42", "Marie")
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(" ".join(str(args[2]).split()))
+
+    bind = sessions.kw["bind"].sync_engine
+    event.listen(bind, "before_cursor_execute", seen)
+    try:
+        async with sessions.begin() as session:
+            outcome = await engine.handle_in(session, sender, TextIn("6A15602676300 cassée"))
+    finally:
+        event.remove(bind, "before_cursor_execute", seen)
+
+    assert outcome.state == "ask_ownership"
+    writes = [s.split(" SET ")[0] for s in statements if s.startswith("UPDATE")]
+    assert sorted(writes) == ["UPDATE conversations", "UPDATE return_cases"]
+    async with sessions() as session:
+        case = await session.get_one(ReturnCase, outcome.case_id)
+    assert (case.reference, case.reason, case.shipment_id is not None) == (
+        "R-2026-000001",
+        "damaged",
+        True,
+    )
