@@ -16,6 +16,7 @@ In one run, on this machine, each bot in a child process polling the same in-pro
 
     .venv/bin/python bench/telegram_throughput.py [--customers 500] [--rate 100] [--seconds 10]
                                                   [--conversations 10000]
+    (--seconds 0: no latency measure; --conversations 0: no memory measure)
 """
 
 from __future__ import annotations
@@ -284,13 +285,15 @@ def main() -> None:
             f" CPU per update {ours.cpu_ms / echo.cpu_ms:.2f}× echo's"
         )
         runs = [("returnbot", _RETURNBOT, args.rate), ("echo bot", _ECHO, args.rate)]
-        for name, script, rate in runs:
+        for name, script, rate in runs if args.seconds > 0 else []:
             folder = f"latency-{name.replace(' ', '-')}-{rate:.0f}"
             times = latency(script, rate, args.seconds, workdir, folder)
             print(
                 f"latency at {rate:.0f} updates/s, {name}: p50 {_percentile(times, 0.5) * 1000:.0f} ms,"
                 f" p99 {_percentile(times, 0.99) * 1000:.0f} ms"
             )
+        if args.conversations <= 0:
+            return
         now, peak = memory(args.conversations, workdir)
         print(
             f"memory with {args.conversations} stored conversations: RSS {now:.0f} MB (peak {peak:.0f} MB)"

@@ -213,6 +213,30 @@ ALARM_WORDS: Final = (
     "que choisir",
     "chargeback",
 )
+# Asking to be called back or for someone in charge: a person, too.
+CALL_ME_PHRASES: Final = (
+    "rappelez moi",
+    "appelez moi",
+    "pouvez vous me rappeler",
+    "me rappeler au",
+    "m appeler",
+    "qu on m appelle",
+    "qu on me rappelle",
+    "etre rappele",
+    "etre rappelee",
+    "un responsable",
+    "le responsable",
+    "au responsable",
+    "votre responsable",
+    "votre chef",
+    "au gerant",
+    "le gerant",
+    "parler au sav",
+    "passez moi",
+    "contact sav",
+    "joindre le sav",
+)
+
 AGENT_PHRASES: Final = (
     "conseiller",
     "conseillere",

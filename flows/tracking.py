@@ -28,6 +28,7 @@ CARRIERS: Final[tuple[Carrier, ...]] = ("s10", "chronopost", "colissimo", "dhl",
 _S10_WEIGHTS: Final = (8, 6, 4, 2, 3, 5, 9, 7)
 # Longest run of typed pieces joined into one candidate ("rr 4731 2482 9 fr" is five pieces).
 _MAX_PIECES: Final = 8
+_LENGTHS: Final = frozenset({10, 13, 14, 15, 16, 18})  # the lengths of `_SHAPES`
 _PIECE = re.compile(r"[0-9A-Za-z]+")
 
 
@@ -124,6 +125,8 @@ def find_tracking_numbers(text: str) -> list[str]:
 def _longest_valid_run(pieces: list[str], start: int) -> int | None:
     """The end of the longest run of pieces from `start` that joins into a valid number."""
     for end in range(min(len(pieces), start + _MAX_PIECES), start, -1):
-        if check_tracking_number("".join(pieces[start:end])).valid:
+        joined = "".join(pieces[start:end])
+        # Only a number of a known length, with a digit, can be valid: most runs of words are not.
+        if len(joined) in _LENGTHS and not joined.isalpha() and check_tracking_number(joined).valid:
             return end
     return None

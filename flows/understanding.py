@@ -250,29 +250,7 @@ _OPTION_PHRASES: Final = _table(vocabulary.OPTION_PHRASES)
 _REMEDY_PHRASES: Final = _table(vocabulary.REMEDY_PHRASES)
 _ALARM_WORDS: Final = _phrases(vocabulary.ALARM_WORDS)
 # Asking to be called back or for someone in charge is asking for a person too (issue 12).
-_CALL_ME_PHRASES: Final = (
-    "rappelez moi",
-    "appelez moi",
-    "pouvez vous me rappeler",
-    "me rappeler au",
-    "m appeler",
-    "qu on m appelle",
-    "qu on me rappelle",
-    "etre rappele",
-    "etre rappelee",
-    "un responsable",
-    "le responsable",
-    "au responsable",
-    "votre responsable",
-    "votre chef",
-    "au gerant",
-    "le gerant",
-    "parler au sav",
-    "passez moi",
-    "contact sav",
-    "joindre le sav",
-)
-_AGENT_PHRASES: Final = _phrases((*vocabulary.AGENT_PHRASES, *_CALL_ME_PHRASES))
+_AGENT_PHRASES: Final = _phrases((*vocabulary.AGENT_PHRASES, *vocabulary.CALL_ME_PHRASES))
 # « livré chez quelqu'un d'autre », « l'article de quelqu'un d'autre »: nobody asked for.
 _SOMEONE_ELSE: Final = _phrase("quelqu un d autre")
 _YES: Final = _phrases(vocabulary.YES)

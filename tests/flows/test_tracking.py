@@ -104,3 +104,13 @@ def test_s10_check_digit_ten_becomes_zero_and_eleven_becomes_five() -> None:
 )
 def test_find_tracking_numbers_in_a_sentence(sentence: str, numbers: list[str]) -> None:
     assert find_tracking_numbers(sentence) == numbers
+
+
+def test_the_lengths_looked_for_in_a_sentence_are_those_of_every_carrier_s_shape() -> None:
+    from re import _parser  # type: ignore[attr-defined]
+
+    from flows.tracking import _LENGTHS, _SHAPES
+
+    for _carrier, shape, _check in _SHAPES:
+        low, high = _parser.parse(shape.pattern).getwidth()
+        assert set(range(low, high + 1)) <= _LENGTHS, shape.pattern
