@@ -118,7 +118,7 @@ class Dispatcher(Generic[P]):
         self._on_committed = on_committed
         self._slots = asyncio.Semaphore(concurrency)  # updates being prepared (downloads)
         self._patience = patience
-        self._batches = _Batches(self._transaction, batch_limit)
+        self._batches = _Batches(self._transaction, batch_limit, workers=gate.writers)
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
         self._lanes: Lanes[InboxUpdate] = Lanes(self._in_slot, "chat")
@@ -369,32 +369,43 @@ class _Job(Generic[P]):
 
 
 class _Batches(Generic[P]):
-    """Gathers the jobs that lanes hand in and runs them, a batch per transaction, one batch at a time.
+    """Gathers the jobs that lanes hand in and runs them, a batch per transaction, up to `workers`
+    batches at a time (one on SQLite; on PostgreSQL a few, whose round trips overlap: a lane has one
+    job in flight, so two batches never hold the same chat).
 
     A job's lane waits for its result. A batch that fails is run again one job per transaction: the
     failing job gets its own error, the others their results.
     """
 
     def __init__(
-        self, transaction: Callable[[Sequence[_Job[P]]], Awaitable[list[Written]]], limit: int
+        self,
+        transaction: Callable[[Sequence[_Job[P]]], Awaitable[list[Written]]],
+        limit: int,
+        *,
+        workers: int = 1,
     ) -> None:
         self._transaction = transaction
         self._limit = limit
+        self._most = workers
         self._waiting: list[_Job[P]] = []
-        self._worker: asyncio.Task[None] | None = None
+        self._workers: set[asyncio.Task[None]] = set()
 
     async def run(self, job: _Job[P]) -> Written:
         self._waiting.append(job)
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._work(), name="dispatcher-batches")
+        # A worker that found nothing more to do has returned (done) already; the others take
+        # this job when their batch is over.
+        self._workers = {worker for worker in self._workers if not worker.done()}
+        if len(self._workers) < self._most:
+            self._workers.add(asyncio.create_task(self._work(), name="dispatcher-batches"))
         return await job.done
 
     async def close(self) -> None:
-        """Cancels the batch at hand, if any: its transaction rolls back (the lanes were drained
-        first, so this is only what outlived their grace period)."""
-        if self._worker is not None:
-            self._worker.cancel()
-            await asyncio.gather(self._worker, return_exceptions=True)
+        """Cancels the batches at hand, if any: their transactions roll back (the lanes were
+        drained first, so this is only what outlived their grace period)."""
+        workers = list(self._workers)
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
 
     async def _work(self) -> None:
         jobs: list[_Job[P]] = []
@@ -402,7 +413,8 @@ class _Batches(Generic[P]):
             while self._waiting:
                 await asyncio.sleep(0)  # lanes made ready by the last batch join this one
                 jobs, self._waiting = self._waiting[: self._limit], self._waiting[self._limit :]
-                await self._run(jobs)
+                if jobs:  # another worker may have taken them meanwhile
+                    await self._run(jobs)
         except BaseException:
             for job in [*jobs, *self._waiting]:
                 job.done.cancel()

@@ -21,6 +21,7 @@ from bot.storage.database import is_sqlite
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+CONCURRENT_WRITERS = 3  # PostgreSQL: batches of different chats in flight at once, per process
 DISK_FULL_PAUSE = 10.0  # seconds at most between two tries while the disk is full
 DISK_FULL_OVER = 60.0  # seconds without the error after which a full-disk episode is over
 
@@ -30,6 +31,12 @@ class WriteGate:
 
     def __init__(self, database_url: str) -> None:
         self._lock = asyncio.Lock() if is_sqlite(database_url) else None
+
+    @property
+    def writers(self) -> int:
+        """How many transactions of the process are worth running at once (`Dispatcher`'s batches):
+        one on SQLite; on PostgreSQL a few, so that one's round trips overlap another's."""
+        return 1 if self._lock is not None else CONCURRENT_WRITERS
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:

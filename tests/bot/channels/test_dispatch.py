@@ -275,3 +275,44 @@ async def test_an_update_waits_while_an_earlier_one_of_its_chat_is_unhandled(
     assert await dispatcher._handle_one(second)
     assert handler.seen == [("1", "un"), ("1", "deux")]
     assert await _outbox_texts(sessions) == ["écho : un", "écho : deux"]
+
+
+class OverlapHandler(EchoHandler):
+    """Echoes slowly, chat 2's update ready a moment after chat 1's: notes how many overlap."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight = 0
+        self.most = 0
+
+    async def prepare(self, update: InboxUpdate) -> str:
+        await asyncio.sleep(0.1 if update.chat_id == "2" else 0)
+        return await super().prepare(update)
+
+    async def handle(self, session: AsyncSession, update: InboxUpdate, prepared: str) -> None:
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        try:
+            await asyncio.sleep(0.3)
+            await super().handle(session, update, prepared)
+        finally:
+            self.in_flight -= 1
+
+
+async def test_on_postgresql_batches_of_different_chats_overlap_and_on_sqlite_take_turns(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    await _updates(sessions, database_url, (1, "a1"), (2, "b1"), (1, "a2"), (2, "b2"))
+    handler = OverlapHandler()
+    async with _dispatching(sessions, database_url, handler):
+        await eventually(lambda: _all_handled(sessions))
+
+    assert handler.most == (1 if database_url.startswith("sqlite") else 2)
+    assert [text for chat, text in handler.seen if chat == "1"] == ["a1", "a2"]
+    assert [text for chat, text in handler.seen if chat == "2"] == ["b1", "b2"]
+    assert sorted(await _outbox_texts(sessions)) == [
+        "écho : a1",
+        "écho : a2",
+        "écho : b1",
+        "écho : b2",
+    ]
