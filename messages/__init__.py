@@ -60,6 +60,11 @@ def _delivery_lines(address: str, supplier_code: str = "") -> tuple[str, ...]:
     return delivery_lines(address, (supplier_code,) if supplier_code else ())
 
 
+def counted(count: int, one: str, many: str) -> str:
+    """« 1 photo », « 3 photos », « 0 retour » (French: 0 and 1 take the singular)."""
+    return f"{count} {one if count <= 1 else many}"
+
+
 def euros(value: Decimal) -> str:
     """« 24,90 € » (Babel puts a narrow no-break space before the sign)."""
     return format_currency(value, "EUR", locale=LOCALE)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import OrderLine, ReturnCase, Supplier
+from messages import counted
 
 REASON_LABELS = {
     "size_color": "Taille ou couleur",
@@ -101,7 +102,7 @@ def statistics_text(stats: CaseStatistics) -> str:
     period = f"du {stats.since:%d/%m/%Y} au {stats.until:%d/%m/%Y}"
     if stats.total == 0:
         return f"Aucun retour {period}."
-    lines = [f"{stats.total} retour(s) {period}.", "", "Par motif :"]
+    lines = [f"{counted(stats.total, 'retour', 'retours')} {period}.", "", "Par motif :"]
     lines += [
         f"• {REASON_LABELS.get(reason, reason)} : {count}" for reason, count in stats.by_reason
     ]

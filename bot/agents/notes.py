@@ -23,7 +23,7 @@ from flows.events import (
     StatusChanged,
     WithdrawalRecorded,
 )
-from messages import day, euros, moment
+from messages import counted, day, euros, moment
 
 DUE_WORDS = {"refund": "remboursement", "replacement": "remplacement (L217-10)"}
 # What to type once the shop has done it, for each status where something is owed.
@@ -141,7 +141,7 @@ def _amount(kind: str, file: CaseFile) -> str:
 
 
 def _days(count: int) -> str:
-    return f"{count} jour" if count == 1 else f"{count} jours"
+    return counted(count, "jour", "jours")
 
 
 def _percent(value: Decimal) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.models import ReturnCase, TranscriptEntry
+from messages import counted
 
 HEAD: Final = 2  # exchanges kept from the start of a long conversation
 TAIL: Final = 12  # and from its end
@@ -69,7 +70,9 @@ def conversation_so_far(entries: Sequence[TranscriptEntry]) -> str | None:
             photos += 1
         if skipped > 0 and HEAD <= index < HEAD + skipped:
             if index == HEAD:
-                lines.append(f"… ({skipped} échange(s) non affiché(s)) …")
+                lines.append(
+                    f"… ({counted(skipped, 'échange non affiché', 'échanges non affichés')}) …"
+                )
         else:
             lines += _customer_line(entry, labels, photos)
             lines += [_bot_line(reply) for reply in entry.replies or ()]

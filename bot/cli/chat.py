@@ -42,6 +42,7 @@ from bot.scheduler.runner import Scheduler
 from bot.storage.database import open_database
 from bot.storage.migrate import upgrade_database
 from bot.storage.models import AgentTopic, Customer, OutboxMessage, ShopSettings
+from messages import counted
 
 CHANNEL = "console"
 QUIT = ("/quitter", "/exit", "/quit")
@@ -234,7 +235,7 @@ def _shown(message: dict[str, Any]) -> str:
 def _shown_to_agents(payload: dict[str, Any]) -> str:
     text = _plain(str(payload.get("text") or ""))
     if payload.get("photos"):
-        text = f"{text} ({len(payload['photos'])} photo(s))".strip()
+        text = f"{text} ({counted(len(payload['photos']), 'photo', 'photos')})".strip()
     if payload.get("kind") == "relay":
         text = f"Le client écrit : {text}"
     return f"  [Conseillers] {text}".replace("\n", "\n               ") + "\n"

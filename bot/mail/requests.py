@@ -31,7 +31,7 @@ from bot.storage.models import (
     SupplierPolicyVersion,
 )
 from flows.case_file import CaseFile
-from messages import supplier_text
+from messages import counted, supplier_text
 
 PARIS = ZoneInfo("Europe/Paris")
 LANGUAGES = ("fr", "en")
@@ -82,7 +82,7 @@ async def request_authorisation(
             topic,
             case,
             f"📧 Demande d'accord de retour envoyée par e-mail à {_e(name)} &lt;{_e(address)}&gt;"
-            f" ({len(photos)} photo(s) jointe(s)). Quand il répond : /accord RMA (puis l'étiquette),"
+            f" ({counted(len(photos), 'photo jointe', 'photos jointes')}). Quand il répond : /accord RMA (puis l'étiquette),"
             " ou /desaccord s'il refuse.",
         )
         return

@@ -109,3 +109,9 @@ def test_every_refusal_and_declined_request_names_the_consumer_mediator() -> Non
             reply.template, {"reference": "R-2026-000123", "shop_name": SHOP_NAME, **reply.values}
         )
         assert "médiateur de la consommation" in text and "https://www.cm2c.net" in text
+
+
+def test_counts_take_the_french_singular_up_to_one_and_the_plural_beyond() -> None:
+    from messages import counted
+
+    assert [counted(n, "photo", "photos") for n in (0, 1, 2)] == ["0 photo", "1 photo", "2 photos"]

@@ -52,7 +52,7 @@ async def test_statistics_over_a_period(sessions: Sessions) -> None:
     assert stats.by_supplier == [("lumina", 2), ("shenzhen-gadgets", 1)]
     assert stats.descriptions_to_fix == [("Lampadaire arc Solstice (LUM-FLOOR-ARC)", 2)]
     text = statistics_text(stats)
-    assert "3 retour(s) du 01/11/2026 au 01/12/2026." in text
+    assert "3 retours du 01/11/2026 au 01/12/2026." in text
     assert "Descriptions à corriger" in text
     png = statistics_chart(stats)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")

@@ -52,7 +52,7 @@ def test_a_long_conversation_keeps_its_start_and_its_last_exchanges() -> None:
     assert text is not None
     kept = [n for n in range(1, 41) if f"message {n}\n" in text + "\n"]
     assert kept == [*range(1, HEAD + 1), *range(41 - TAIL, 41)]
-    assert f"… ({40 - HEAD - TAIL} échange(s) non affiché(s)) …" in text
+    assert f"… ({40 - HEAD - TAIL} échanges non affichés) …" in text
     assert text.index("message 2\n") < text.index("…") < text.index("message 29\n")
 
 
