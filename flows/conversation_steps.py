@@ -489,8 +489,14 @@ class Journey:
         self.misses += 1
         question = self._question()
         values = {**(question.values if question else {}), **self._aside_values()}
+        heard = self.heard  # a proof given that did not match, or none at all (« c tout »)
+        gave_proof = bool(heard.proofs or heard.tracking_numbers or heard.order_numbers)
         self.say(
-            f"re{self.state}", question.buttons if question else (), misses=self.misses, **values
+            f"re{self.state}",
+            question.buttons if question else (),
+            misses=self.misses,
+            gave_proof=gave_proof,
+            **values,
         )
 
     def acknowledge_photo(self) -> None:

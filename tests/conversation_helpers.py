@@ -317,7 +317,9 @@ def sample_replies() -> list[Reply]:
 
     talk_log: list[Reply] = []
     nov5, nov20 = date(2026, 11, 5), date(2026, 11, 20)
-    chat(nov5, "/start", "hein ?", "cassé", "pas de numéro", "6A15602676300", "75000", "69003")
+    chat(
+        nov5, "/start", "hein ?", "cassé", "pas de numéro", "6A15602676300", "euh", "75000", "69003"
+    )
     chat(
         nov5,
         "<photo>",

@@ -567,3 +567,14 @@ def test_withdrawing_after_choosing_an_exchange_in_the_period_replaces_the_choic
     chat.press("withdrawal:confirm")
     assert chat.case.option == "refund"
     assert chat.case.status == "awaiting_return"
+
+
+def test_no_proof_at_all_at_the_ownership_step_is_asked_for_not_called_a_mismatch() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("ma lampe 6A15602676300 est cassée")
+
+    first, second = chat.say("c tout"), chat.say("75001")
+
+    assert [r.template for r in first] == ["reask_ownership"]
+    assert "j'ai besoin du code postal de livraison" in render("reask_ownership", first[0].values)
+    assert "correspond" in render("reask_ownership", second[0].values)  # a mismatch, this time
