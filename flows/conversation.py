@@ -25,7 +25,7 @@ from typing import Any, Final
 from transitions import Machine
 
 from flows.conversation_steps import CARRY_ON, CLARIFY_OTHER, Journey
-from flows.conversation_words import ABOUT_SOLUTIONS
+from flows.conversation_words import ABOUT_SOLUTIONS, THANKS
 from flows.conversation_world import Answer, Facts, Standing, World
 from flows.machines import fire
 from flows.understanding import ALWAYS_VALID_CHOICES, Heard, plain_words
@@ -158,6 +158,7 @@ CUES: Final[list[Cue]] = [
     Cue("stale", _stale),
     Cue("list_reasons", lambda j, h: j.state == "ask_reason" and h.choice == CLARIFY_OTHER),
     Cue("reconsider", lambda j, h: j.state == "declined" and j.shop_side(h.reason)),
+    Cue("acknowledge", lambda j, h: j.state in SETTLED and _thanks_or_ok(h)),
     Cue("remind", lambda j, h: j.state in ("done", "declined")),
     Cue("unsupported", lambda j, h: h.unsupported),
     Cue("photo", lambda j, h: h.photo),
@@ -280,6 +281,7 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "stale", "source": "*", "dest": None, "after": "say_stale"},
     {"trigger": "unsupported", "source": "*", "dest": None, "after": "say_unsupported"},
     {"trigger": "remind", "source": ["done", "declined"], "dest": None, "after": "remind_settled"},
+    {"trigger": "acknowledge", "source": SETTLED, "dest": None, "after": "say_noted"},
     # While a person holds the case, the bot stays silent (the agents' channel relays).
     {"trigger": "relay", "source": "handover", "dest": None, "after": "note_relay"},
     # The agents' side: taking over, and settling the request by a decision, a refusal or closing it.
@@ -403,6 +405,13 @@ def _typed_instead(journey: Journey, heard: Heard) -> str | None:
     ):
         return "withdraw"
     return None
+
+
+def _thanks_or_ok(heard: Heard) -> bool:
+    """« ok merci », « d'accord », « tant pis » once settled: noted, not the case's status again."""
+    if heard.choice or heard.question or "?" in heard.text or heard.reason or heard.option:
+        return False
+    return heard.yes is True or not THANKS.isdisjoint(plain_words(heard.text))
 
 
 def _about_solutions(heard: Heard) -> bool:

@@ -541,6 +541,10 @@ class Journey:
         """Agrees to continue later: everything is kept."""
         self.say("later", (Button("start", "start"),))
 
+    def say_noted(self) -> None:
+        """« ok merci » once settled: a short word back, the door left open."""
+        self.say("noted")
+
     def remind_settled(self) -> None:
         """Reminds where the request stands once it is settled, and what the customer can do."""
         self.say(

@@ -470,3 +470,5 @@ EMOJI_WORDS: Final = {"👍": " oui ", "👌": " oui ", "✅": " oui ", "👎": 
 ABOUT_SOLUTIONS: Final = frozenset(
     {"option", "options", "solution", "solutions", "choix", "possibilite", "possibilites", "proposez", "propose"}
 )  # fmt: skip
+# Thanks, once the request is settled (« merci beaucoup », « super merci »).
+THANKS: Final = frozenset({"merci", "mercii", "merciii", "mrc", "thx", "thanks"})

@@ -578,3 +578,28 @@ def test_no_proof_at_all_at_the_ownership_step_is_asked_for_not_called_a_mismatc
     assert [r.template for r in first] == ["reask_ownership"]
     assert "j'ai besoin du code postal de livraison" in render("reask_ownership", first[0].values)
     assert "correspond" in render("reask_ownership", second[0].values)  # a mismatch, this time
+
+
+@pytest.mark.parametrize("said", ["ok tant pis", "merci beaucoup", "d'accord"])
+def test_thanks_or_ok_once_settled_is_noted_not_answered_with_the_status_again(said: str) -> None:
+    chat = _at_the_photos()
+    chat.photo()
+    chat.press("photos:done")
+    chat.press("option:refund")
+    assert chat.state == "done"
+
+    replies = chat.say(said)
+
+    assert [r.template for r in replies] == ["noted"]
+    assert chat.state == "done"
+
+
+def test_a_question_once_settled_still_gets_where_the_case_stands() -> None:
+    chat = _at_the_photos()
+    chat.photo()
+    chat.press("photos:done")
+    chat.press("option:refund")
+
+    replies = chat.say("ok mais je le renvoie comment ?")
+
+    assert "noted" not in [r.template for r in replies]
