@@ -86,14 +86,20 @@ class JsonPoster(BaseRequest):
     """POSTs `JsonBody` requests; nothing else (PTB's other calls keep its own client)."""
 
     def __init__(
-        self, *, connect_timeout: float = 10.0, read_timeout: float = 20.0, user_agent: str = ""
+        self,
+        *,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 20.0,
+        user_agent: str = "",
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        """`tls`: how HTTPS servers are verified (by default, against certifi's authorities)."""
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._user_agent = user_agent or BaseRequest.USER_AGENT
         self._idle: dict[_Origin, list[_Connection]] = {}
         self._targets: dict[str, tuple[_Origin, str]] = {}
-        self._tls: ssl.SSLContext | None = None
+        self._tls = tls
 
     @property
     def read_timeout(self) -> float | None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -203,3 +205,40 @@ async def test_the_bot_s_call_reaches_the_bot_api_as_json(api: FakeBotApi, bot: 
     api.block(6)
     with pytest.raises(Forbidden):
         await bot.call("sendMessage", {"chat_id": 6, "text": "non"})
+
+
+_TLS = Path(__file__).resolve().parents[2] / "data" / "tls"
+
+
+@asynccontextmanager
+async def _serving_tls(server: _Server) -> AsyncIterator[str]:
+    """The same server behind TLS, with the test certificate for 127.0.0.1 (`tests/data/tls`)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(_TLS / "localhost.pem", _TLS / "localhost.key")
+    listening = await asyncio.start_server(server.handle, "127.0.0.1", 0, ssl=context)
+    port = listening.sockets[0].getsockname()[1]
+    try:
+        yield f"https://127.0.0.1:{port}/botTOKEN"
+    finally:
+        listening.close()
+
+
+async def test_https_is_spoken_and_the_server_s_certificate_verified() -> None:
+    server = _Server(_ok)
+    trusting = JsonPoster(tls=ssl.create_default_context(cafile=_TLS / "localhost.pem"))
+    async with _serving_tls(server) as url:
+        try:
+            for number in range(2):
+                assert await _post(trusting, url, {"n": number}) == {"echo": {"n": number}}
+        finally:
+            await trusting.shutdown()
+    assert server.connections == 1  # kept alive under TLS too
+
+
+async def test_a_server_whose_certificate_is_not_trusted_is_refused() -> None:
+    server = _Server(_ok)
+    poster = JsonPoster()  # certifi's authorities: the test certificate is none of theirs
+    async with _serving_tls(server) as url:
+        with pytest.raises(NetworkError):
+            await _post(poster, url, {"n": 1})
+    assert server.requests == []
