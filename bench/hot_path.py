@@ -40,7 +40,7 @@ from bench.telegram_throughput import SCRIPT, _backlog  # noqa: E402
 from bot.channels.pacing import Limits, Pacer  # noqa: E402
 from bot.channels.workers import plain_dsn  # noqa: E402
 from bot.cli.run import configure_logging  # noqa: E402
-from bot.config import async_database_url, load_settings  # noqa: E402
+from bot.config import Settings, async_database_url, load_settings  # noqa: E402
 from bot.storage.database import open_database  # noqa: E402
 from bot.storage.models import InboxUpdate, OutboxMessage  # noqa: E402
 from bot.telegram.app import Tuning, serve  # noqa: E402
@@ -58,6 +58,16 @@ def _counted(_conn: object, _cursor: object, statement: str, *_args: object) -> 
     _kinds[" ".join(statement.split())[:110]] += 1
 
 
+def _settings(api: FakeBotApi, data: Path, **more: object) -> Settings:
+    """The bot's settings pointed at the loopback Bot API, with its data in `data`."""
+    return load_settings(
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        RETURNBOT_DATA_DIR=data,
+        **more,
+    )
+
+
 async def _measure(
     url: str,
     data: Path,
@@ -68,12 +78,7 @@ async def _measure(
     until_sent: bool = False,
 ) -> None:
     with FakeBotApi() as api:
-        settings = load_settings(
-            TELEGRAM_BOT_TOKEN=api.token,
-            TELEGRAM_API_BASE_URL=api.base_url,
-            RETURNBOT_DATA_DIR=data,
-            DATABASE_URL=url,
-        )
+        settings = _settings(api, data, DATABASE_URL=url)
         stop = asyncio.Event()
         bot = asyncio.create_task(
             serve(
@@ -135,11 +140,7 @@ async def _measure_sends(
     data: Path, sends: int, send_rate: int, profile: Path | None, chats: int = 100
 ) -> None:
     with FakeBotApi() as api:
-        settings = load_settings(
-            TELEGRAM_BOT_TOKEN=api.token,
-            TELEGRAM_API_BASE_URL=api.base_url,
-            RETURNBOT_DATA_DIR=data,
-        )
+        settings = _settings(api, data)
         async with build_bot(settings) as bot:
             delivery = TelegramDelivery(bot, data_dir=data)
             pacer = Pacer(

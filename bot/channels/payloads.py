@@ -31,6 +31,25 @@ def payload(reply: Reply, reference: str | None, shop_name: str | None = None) -
     }
 
 
+def _row(
+    channel: str,
+    chat_id: str,
+    reply: Reply,
+    reference: str | None,
+    case_id: int | None,
+    inbox_id: int | None,
+    shop_name: str | None,
+) -> dict[str, Any]:
+    """An outbox row's own columns for `reply` (the others take their defaults)."""
+    return {
+        "channel": channel,
+        "chat_id": chat_id,
+        "payload": payload(reply, reference, shop_name),
+        "case_id": case_id,
+        "inbox_id": inbox_id,
+    }
+
+
 def queue_replies(
     session: AsyncSession,
     channel: str,
@@ -44,13 +63,7 @@ def queue_replies(
 ) -> list[OutboxMessage]:
     """Adds one outbox row per reply to the session's transaction, in order."""
     rows = [
-        OutboxMessage(
-            channel=channel,
-            chat_id=chat_id,
-            payload=payload(reply, reference, shop_name),
-            case_id=case_id,
-            inbox_id=inbox_id,
-        )
+        OutboxMessage(**_row(channel, chat_id, reply, reference, case_id, inbox_id, shop_name))
         for reply in replies
     ]
     session.add_all(rows)
@@ -81,17 +94,11 @@ async def insert_replies(
     session, and are noted in it for `written_rows`."""
     if not replies:
         return []
+    unsent = {"created_at": now, "attempts": 0, "next_attempt_at": None, "sent_at": None}
     values = [
         {
-            "channel": channel,
-            "chat_id": chat_id,
-            "payload": payload(reply, reference, shop_name),
-            "case_id": case_id,
-            "inbox_id": inbox_id,
-            "created_at": now,
-            "attempts": 0,
-            "next_attempt_at": None,
-            "sent_at": None,
+            **_row(channel, chat_id, reply, reference, case_id, inbox_id, shop_name),
+            **unsent,
             "last_error": None,
         }
         for reply in replies
