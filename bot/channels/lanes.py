@@ -74,6 +74,11 @@ class Lanes(Generic[T]):
             if at >= since or when >= recent
         }
 
+    @property
+    def queued(self) -> int:
+        """How many items wait in the lanes, those being worked on included."""
+        return len(self._queued)
+
     def knows(self, key: int) -> bool:
         return key in self._queued or key in self._finished
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -36,7 +37,9 @@ from bot.storage.models import Customer, OutboxMessage
 log = logging.getLogger(__name__)
 
 ABANDONED = "abandoned: "
-COALESCE = 0.02  # seconds
+COALESCE = 0.02  # seconds a wake waits for more commits, under a backlog
+FETCH_GAP = 0.005  # seconds at least from one reading of the outbox to the next
+BACKLOG = 64  # rows queued in the lanes from which wakes wait for more commits
 CHATS_AT_ONCE = 1000  # chats named in one query at most (bound parameters); more: all of them
 
 
@@ -111,7 +114,8 @@ class OutboxWorker:
 
     def offer(self, rows: Sequence[OutboxMessage]) -> None:
         """Takes rows just committed (by the dispatcher), sparing their reading: they go to their
-        lanes with the next fetch, which may find earlier rows of their chats from other writers."""
+        lanes with the next fetch, which may find earlier rows of their chats from other writers.
+        An idle worker begins that fetch at once."""
         for row in rows:
             if row.channel == self._channel and row.sent_at is None and not row.last_error:
                 self._offered[row.id] = row
@@ -124,12 +128,24 @@ class OutboxWorker:
         try:
             while not self._stopping:
                 self._wakeup.clear()
+                began = time.monotonic()
                 await with_retries(self._fetch, what=f"reading the {self._channel} outbox")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
-                await asyncio.sleep(COALESCE)  # a burst of commits makes one query, not one each
+                pause = self._gathering(began)
+                if pause > 0:
+                    await asyncio.sleep(pause)
         finally:
             marker.cancel()
+
+    def _gathering(self, began: float) -> float:
+        """How long a wake waits for more commits before the next fetch (which gathers them all):
+        not at all when idle, so that a reply goes at once; up to `FETCH_GAP` after the last
+        fetch began, when commits come faster; `COALESCE` under a backlog, whose rows wait
+        their turn to be sent anyway (one query for a burst of commits, not one each)."""
+        if self._lanes.queued >= BACKLOG:
+            return COALESCE
+        return began + FETCH_GAP - time.monotonic()
 
     async def drain(self, grace: float) -> None:
         """Stops taking rows; lets the sends in flight finish for up to `grace` seconds."""

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
+from bot.channels import outbox
 from bot.channels.outbox import OutboxWorker
 from bot.channels.pacing import Limits, Pacer
 from bot.channels.writes import WriteGate
@@ -153,6 +154,19 @@ async def test_a_reply_offered_by_its_writer_waits_for_an_earlier_one_of_its_cha
         sender.offer(second)  # before its first reading of the outbox
         await eventually(lambda: len(api.sent(61)) == 2)
     assert [m.text for m in api.sent(61)] == ["Bonjour", "Quel motif ?"]
+
+
+async def test_an_idle_sender_sends_an_offered_reply_without_waiting_to_gather_more_commits(
+    api: FakeBotApi, bot: Bot, sessions: async_sessionmaker[AsyncSession], database_url: str,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(outbox, "COALESCE", 3600.0)  # a gathering pause would outlast the test
+    await _queue(sessions, 81, [{"text": "Bonjour"}])
+    async with _running(bot, sessions, database_url, tmp_path, FAST) as sender:
+        await eventually(lambda: len(api.sent(81)) == 1)  # its first reading is over
+        sender.offer(await _queue(sessions, 81, [{"text": "Quel motif ?"}]))
+        await eventually(lambda: len(api.sent(81)) == 2)
+    assert [m.text for m in api.sent(81)] == ["Bonjour", "Quel motif ?"]
 
 
 async def test_a_reply_committed_late_below_the_id_window_still_goes_before_the_next_of_its_chat(
