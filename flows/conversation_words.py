@@ -103,6 +103,15 @@ REASON_PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             "colis perdu",
             "perdu",
             "pas encore recu",
+            # « reçue », « livrée »: too short for a slip, so the feminine forms are listed.
+            "pas recue",
+            "jamais recue",
+            "pas livree",
+            "jamais livree",
+            "non recu",
+            "non recue",
+            "non livre",
+            "non livree",
         ),
     ),
     (
