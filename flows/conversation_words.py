@@ -86,6 +86,7 @@ REASON_PHRASES: Final[tuple[tuple[Reason, tuple[str, ...]], ...]] = (
             "autre chose que",
             "erreur d article",
             "pas mon article",
+            "pas le mien",  # « l'article n'est pas le mien »; « pas la mienne » is an address, a signature
             "article different",
             "recu un autre",
         ),
