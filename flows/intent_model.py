@@ -1,8 +1,9 @@
 """A small statistical reader: what a customer's message is about, with a confidence.
 
 A multinomial logistic regression over the words of the message (lower case, no accents, doubled
-letters squeezed, digits as 0), their pairs, the character 3- to 5-grams inside each word, and what
-the rules read in it; fitted from the labelled corpus in `tests/data/utterances/` at build time
+letters squeezed, digits as 0), their pairs (the first and last with the message's edges), its
+length, the character 3- to 5-grams inside each word and 4-grams across two, and what the rules read
+in it; fitted from the labelled corpus in `tests/data/utterances/` at build time
 (`flows.intent_build`, `scripts/build-understanding`) and saved as plain data next to this module
 (`intent_model.json`). Nothing is downloaded or trained at run time: loading reads the file once,
 and scoring a message is a sum of a few hundred weights, in plain Python. The rules of
