@@ -354,6 +354,7 @@ def _fire(journey: Journey, state_before: str, trigger: str) -> Answer:
     fire(MACHINE, journey, trigger)
     if journey.state != state_before:
         journey.misses = 0
+        journey.facts.mismatches = 0
     journey.announce_state_change(state_before, trigger)
     return journey.answer(trigger, state_before)
 

@@ -491,11 +491,14 @@ class Journey:
         values = {**(question.values if question else {}), **self._aside_values()}
         heard = self.heard  # a proof given that did not match, or none at all (« c tout »)
         gave_proof = bool(heard.proofs or heard.tracking_numbers or heard.order_numbers)
+        if gave_proof:
+            self.facts.mismatches += 1
         self.say(
             f"re{self.state}",
             question.buttons if question else (),
             misses=self.misses,
             gave_proof=gave_proof,
+            mismatches=self.facts.mismatches,
             **values,
         )
 

@@ -102,6 +102,7 @@ class Facts:
     found_by: str | None = None  # "number" or "email" (then only the postcode proves it)
     order_parcels: list[str] = field(default_factory=list)  # a proven order's parcels, when several
     owner_verified: bool = False
+    mismatches: int = 0  # proofs that matched nothing at this step (« Toujours » from the 2nd)
     early_proofs: list[str] = field(
         default_factory=list
     )  # a postcode or e-mail typed before the parcel

@@ -578,6 +578,18 @@ def test_no_proof_at_all_at_the_ownership_step_is_asked_for_not_called_a_mismatc
     assert [r.template for r in first] == ["reask_ownership"]
     assert "j'ai besoin du code postal de livraison" in render("reask_ownership", first[0].values)
     assert "correspond" in render("reask_ownership", second[0].values)  # a mismatch, this time
+    # The first mismatch is not « still » one: the miss before it gave no proof at all.
+    assert "Toujours" not in render("reask_ownership", second[0].values)
+
+
+def test_only_a_second_mismatch_at_the_ownership_step_says_still_no_match() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("ma lampe 6A15602676300 est cassée")
+
+    first, second = chat.say("75001"), chat.say("13008")
+
+    assert "Toujours" not in render("reask_ownership", first[0].values)
+    assert render("reask_ownership", second[0].values).startswith("Toujours aucune correspondance")
 
 
 @pytest.mark.parametrize("said", ["ok tant pis", "merci beaucoup", "d'accord"])
