@@ -132,6 +132,7 @@ class Journey:
             quantity=self.quantity,
             order_items_value=parcel.order_items_value,
             order_delivery=parcel.order_delivery,
+            unit_paid=item.unit_paid,
         )
         return decide(facts, item.policy, self.world.shop)
 

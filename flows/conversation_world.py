@@ -34,6 +34,7 @@ class Item:
     policy: SupplierPolicy | None
     open_case: str | None = None  # another open case's reference on this line
     digital_waiver: bool = False  # digital content: consent and acknowledgement (L221-28, 13°)
+    unit_paid: Decimal | None = None  # one unit's price once the discounts are off (None: price)
 
 
 @dataclass(frozen=True, slots=True)

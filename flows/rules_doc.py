@@ -205,6 +205,12 @@ def _money() -> list[str]:
         "payé, livraison comprise (L217-14, L217-16). La livraison est celle que la commande a "
         "payée (colonne Shipping de l'export Shopify) : la boutique ne distingue pas une "
         "livraison plus chère que la livraison standard et la rembourse entièrement.",
+        "- Remises : le prix payé est le prix de l'article moins sa remise. Une remise propre à "
+        "un article (colonne Lineitem discount) lui revient ; un code sur toute la commande "
+        "(ce qui sépare la somme des articles du Subtotal de l'export) est réparti entre les "
+        "articles au prorata de leur prix, au centime, et la somme des articles payés est le "
+        "Subtotal. Exemple : une commande à 77,50 € avec 10 % de remise, une lampe à 34,90 € "
+        "est remboursée 31,41 €.",
         "- Retour partiel (certains articles, ou une partie de la quantité d'un article) : la "
         "part de la livraison remboursée est la livraison payée × valeur des articles retournés "
         "÷ valeur de tous les articles de la commande, arrondie au centime (au demi-centime "

@@ -59,7 +59,9 @@ class OrderLine(Base):
     sku: Mapped[str] = mapped_column(String(200), default="")
     name: Mapped[str] = mapped_column(String(500))
     quantity: Mapped[int]
-    price: Mapped[Decimal]
+    price: Mapped[Decimal]  # one unit's list price
+    # What the order's discounts took off the whole line (`flows.discounts`): a refund gives back the rest.
+    discount: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
     vendor: Mapped[str] = mapped_column(String(200), default="")
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), default=None)
 
