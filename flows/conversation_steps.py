@@ -309,6 +309,15 @@ class Journey:
             and "refund" in decision.options
         )
 
+    def refund_under_guarantee(self) -> bool:
+        """The request is decided under the conformity guarantee, with the refund among the options."""
+        decision = self.decision()
+        return (
+            decision is not None
+            and decision.window == "conformity"
+            and "refund" in decision.options
+        )
+
     # The steps: each asks its question when the journey enters it
 
     def ask_reason(self) -> None:
@@ -379,6 +388,8 @@ class Journey:
             self.say("withdrawal_acknowledged", at=at, **values)
             self.emit(WithdrawalAcknowledged(at))
             self._record_withdrawal("sent")
+        elif self.heard.command == "withdraw":  # /retractation turned into the guarantee's refund
+            self.say("refund_instead_of_withdrawal")
         option: Option = next((o for o in OPTIONS if o == self.facts.option), "refund")
         self.emit(Chose(option, self.facts.new_variant))
 

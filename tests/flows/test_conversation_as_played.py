@@ -615,3 +615,18 @@ def test_a_question_once_settled_still_gets_where_the_case_stands() -> None:
     replies = chat.say("ok mais je le renvoie comment ?")
 
     assert "noted" not in [r.template for r in replies]
+
+
+def test_retractation_after_an_exchange_under_the_guarantee_takes_its_refund_instead() -> None:
+    chat = _at_the_photos()  # a broken lamp: the conformity guarantee
+    chat.photo()
+    chat.press("photos:done")
+    chat.press("option:exchange")
+    assert chat.state == "done" and chat.case is not None
+
+    replies = chat.say("/retractation")
+
+    assert chat.state == "done"  # the same request, not a new one asking for the parcel again
+    assert [r.template for r in replies] == ["refund_instead_of_withdrawal", "instructions_refund"]
+    assert chat.case.option == "refund"
+    assert not chat.facts.withdrawal
