@@ -302,21 +302,15 @@ class Journey:
 
     def refund_is_withdrawal(self) -> bool:
         """The request is decided within the withdrawal period, with the refund among the options."""
-        decision = self.decision()
-        return (
-            decision is not None
-            and decision.window == "withdrawal"
-            and "refund" in decision.options
-        )
+        return self._refund_offered_in("withdrawal")
 
     def refund_under_guarantee(self) -> bool:
         """The request is decided under the conformity guarantee, with the refund among the options."""
+        return self._refund_offered_in("conformity")
+
+    def _refund_offered_in(self, window: str) -> bool:
         decision = self.decision()
-        return (
-            decision is not None
-            and decision.window == "conformity"
-            and "refund" in decision.options
-        )
+        return decision is not None and decision.window == window and "refund" in decision.options
 
     # The steps: each asks its question when the journey enters it
 
