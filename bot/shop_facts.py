@@ -124,13 +124,15 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
             .order_by(OrderLine.position)
         )
     ).all()
-    # L221-18: the period runs from the last item's reception; one still in transit holds it back.
-    last, in_transit, items_value = (
+    # L221-18: the period runs from the last item's reception; one still in transit holds it back,
+    # and so does a line that ships but is in no parcel yet.
+    last, in_transit, items_value, unshipped = (
         await session.execute(
             select(
                 func.max(Shipment.delivered_at),
                 func.count().filter(Shipment.delivered_at.is_(None)),
                 _order_items_value(order.id),
+                _unshipped_lines(order.id),
             ).where(Shipment.order_id == order.id, Shipment.id != shipment.id)
         )
     ).one()
@@ -163,7 +165,24 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
         order_delivery=order.shipping or Decimal(0),
         _shipping_zip=order.shipping_zip,
         _email=order.email,
-        order_in_transit=in_transit > 0,
+        order_in_transit=in_transit > 0 or unshipped > 0,
+    )
+
+
+def _unshipped_lines(order_id: int) -> Any:
+    """How many of the order's lines that ship are in no parcel yet."""
+    in_a_parcel = select(shipment_lines.c.order_line_id).where(
+        shipment_lines.c.order_line_id == OrderLine.id
+    )
+    return (
+        select(func.count())
+        .select_from(OrderLine)
+        .where(
+            OrderLine.order_id == order_id,
+            OrderLine.requires_shipping.is_(True),
+            ~in_a_parcel.exists(),
+        )
+        .scalar_subquery()
     )
 
 

@@ -87,7 +87,10 @@ def _calendar() -> list[str]:
         f"- Rétractation : {law.WITHDRAWAL_DAYS} jours après le jour de réception (non compté), "
         "depuis le dernier colis quand toute la commande est concernée (L221-18).",
         "- Commande livrée en plusieurs colis dont un est encore en route (sans date de "
-        "livraison) : le délai n'a pas encore commencé (L221-18, dernier bien reçu). Le bot le "
+        "livraison), ou dont un article à expédier n'est encore dans aucun colis : le délai "
+        "n'a pas encore commencé (L221-18, dernier bien reçu). Un article qui ne s'expédie pas "
+        "(colonne Lineitem requires shipping à false : carte cadeau, service) ne retient pas "
+        "le délai. Le bot le "
         "dit au client et propose les options, sans jamais parler de délai dépassé ; la garantie "
         "de conformité court, elle, depuis la livraison de l'article.",
         "- Un dernier jour tombant un samedi, un dimanche ou un jour férié français est reporté "

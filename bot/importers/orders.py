@@ -151,6 +151,7 @@ def _read_line(order: _ParsedOrder, row: CsvRow, suppliers: dict[str, int] | Non
         price = values.amount("Lineitem price", row.get("Lineitem price"), required=True)
         quantity = values.quantity("Lineitem quantity", row.get("Lineitem quantity"))
         own_discount = values.amount("Lineitem discount", row.get("Lineitem discount"))
+        ships = values.yes_no("Lineitem requires shipping", row.get("Lineitem requires shipping"))
     except values.BadValue as error:
         order.errors.append((row.line, str(error)))
         return
@@ -177,6 +178,7 @@ def _read_line(order: _ParsedOrder, row: CsvRow, suppliers: dict[str, int] | Non
         "own_discount": own_discount or Decimal(0),
         "vendor": vendor,
         "supplier_id": supplier_id,
+        "requires_shipping": ships,
     }
     order.lines.append({key: value for key, value in line.items() if key in _present(row)})
 
@@ -232,7 +234,16 @@ async def _write_lines(
 ) -> set[int]:
     """Inserts new lines and updates changed ones; returns the ids of orders whose lines changed."""
     old_ids = {ids[order.name] for order in orders if order.name not in new_names}
-    compared = ("sku", "name", "quantity", "price", "discount", "vendor", "supplier_id")
+    compared = (
+        "sku",
+        "name",
+        "quantity",
+        "price",
+        "discount",
+        "vendor",
+        "supplier_id",
+        "requires_shipping",
+    )
     current: dict[tuple[int, int], dict[str, Any]] = {}
     columns = [OrderLine.id, OrderLine.order_id, OrderLine.position] + [
         getattr(OrderLine, key) for key in compared
@@ -296,6 +307,7 @@ _LINE_COLUMNS = {
     "quantity": "Lineitem quantity",
     "vendor": "Vendor",
     "supplier_id": "Vendor",
+    "requires_shipping": "Lineitem requires shipping",
 }
 
 

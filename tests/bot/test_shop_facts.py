@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import shop_facts
@@ -116,3 +116,22 @@ async def test_a_discounted_line_is_decided_and_refunded_at_the_price_paid(
     assert parcel.order_items_value == Decimal("31.41")
     assert decision.refund is not None
     assert (decision.refund.items, decision.refund.delivery) == (Decimal("31.41"), Decimal("4.90"))
+
+
+async def test_a_line_not_shipped_yet_holds_the_period_back_unless_it_never_ships(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    async with sessions.begin() as session:  # #1002's cap: in no parcel yet
+        await session.execute(delete(Shipment).where(Shipment.tracking_number == "EW112720413FR"))
+    async with sessions() as session:
+        waiting = await shop_facts.find_parcel(session, SHIRT)
+        await session.execute(
+            update(OrderLine)
+            .where(OrderLine.sku != "MF-TSHIRT-RIV-M-SAB")
+            .values(requires_shipping=False)
+        )
+        no_wait = await shop_facts.find_parcel(session, SHIRT)
+
+    assert waiting is not None and waiting.order_in_transit
+    assert no_wait is not None and not no_wait.order_in_transit

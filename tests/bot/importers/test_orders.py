@@ -313,3 +313,20 @@ async def test_a_file_without_discount_columns_leaves_the_stored_discounts_alone
     assert (await run_import(sessions, "orders", older.encode())).ok
 
     assert (await _lines(sessions, "#2004"))["LAMP"].discount == Decimal("10.00")
+
+
+async def test_a_line_that_never_ships_is_marked_so(sessions: Sessions) -> None:
+    await _suppliers(sessions)
+    data = _csv(
+        _row("#2005", "40.00", sku="LAMP", Lineitem_requires_shipping="true"),
+        _row("#2005", "15.00", sku="GIFT", Lineitem_requires_shipping="false"),
+        _row("#2006", "15.00", sku="ODD", Lineitem_requires_shipping="peut-être"),
+    )
+
+    report = await run_import(sessions, "orders", data)
+
+    lines = await _lines(sessions, "#2005")
+    assert (lines["LAMP"].requires_shipping, lines["GIFT"].requires_shipping) == (True, False)
+    assert [error.reason for error in report.rejected] == [
+        "Lineitem requires shipping « peut-être » n'est ni true ni false"
+    ]
