@@ -292,8 +292,7 @@ async def _lock_case(session: AsyncSession, case: ReturnCase | None) -> None:
     """Past the offer, the scheduler or an import may move the case on at the same time: on
     PostgreSQL it is then locked for the event (agents lock the conversation first, as the engine
     does; SQLite has one writer at a time)."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    if case is not None and dialect == "postgresql" and case.status not in BEFORE_OFFER:
+    if case is not None and _dialect(session) == "postgresql" and case.status not in BEFORE_OFFER:
         await session.refresh(case, with_for_update=True)
 
 
@@ -318,9 +317,8 @@ def _heard(event: Event) -> Heard:
     raise TypeError(f"unknown event {event!r}")
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+def _dialect(session: AsyncSession) -> str:
+    return "postgresql" if session.bind and session.bind.dialect.name == "postgresql" else "sqlite"
 
 
 # The statements run for every event, built once (building one costs more than running it).
@@ -348,6 +346,19 @@ _CONVERSATIONS = cast(Table, Conversation.__table__)
 _STANDING = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
 # Append-only rows: the table's own INSERT, no unit of work.
 _TRANSCRIPT = insert(cast(Table, TranscriptEntry.__table__))
+# A new chat's rows, each inserted unless another transaction just did (the dialect's ON CONFLICT).
+_NEW_CUSTOMER = {
+    name: insert_for(Customer)
+    .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    .returning(Customer)
+    for name, insert_for in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+_NEW_CONVERSATION = {
+    name: insert_for(Conversation)
+    .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+    .returning(Conversation)
+    for name, insert_for in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
 _CUSTOMER = (
     select(Customer)
     .where(
@@ -400,21 +411,17 @@ async def _customer_row(session: AsyncSession, sender: Sender) -> Customer | Non
 
 
 async def _new_customer(session: AsyncSession, sender: Sender) -> Customer:
-    inserted = await session.scalars(
-        _insert(session)(Customer)
-        .values(
-            channel=sender.channel,
-            external_id=sender.external_id,
-            first_name=sender.first_name,
-            username=sender.username,
-            created_at=utc_now(),
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-        .returning(Customer)
-    )
-    customer = inserted.one_or_none() or await _customer_row(session, sender)
-    assert customer is not None  # just inserted or already there
-    return customer
+    customer = {
+        "channel": sender.channel,
+        "external_id": sender.external_id,
+        "first_name": sender.first_name,
+        "username": sender.username,
+        "created_at": utc_now(),
+    }
+    inserted = await session.scalars(_NEW_CUSTOMER[_dialect(session)], customer)
+    found = inserted.one_or_none() or await _customer_row(session, sender)
+    assert found is not None  # just inserted or already there
+    return found
 
 
 async def _conversation(session: AsyncSession, sender: Sender, customer_id: int) -> Conversation:
@@ -425,23 +432,21 @@ async def _conversation(session: AsyncSession, sender: Sender, customer_id: int)
     PostgreSQL a row another transaction inserted meanwhile is read and locked with SELECT … FOR
     UPDATE. Either way two processes never run the same conversation at once.
     """
+    conversation = {
+        "channel": sender.channel,
+        "chat_id": sender.chat_id,
+        "customer_id": customer_id,
+        "state": RESTING[0],
+        "misses": 0,
+        "context": {},
+        "updated_at": utc_now(),
+    }
     inserted = await session.scalars(
-        _insert(session)(Conversation)
-        .values(
-            channel=sender.channel,
-            chat_id=sender.chat_id,
-            customer_id=customer_id,
-            state=RESTING[0],
-            misses=0,
-            context={},
-            updated_at=utc_now(),
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
-        .returning(Conversation)
+        _NEW_CONVERSATION[_dialect(session)], conversation
     )  # a row inserted here is this transaction's own: locked as such
-    conversation = inserted.one_or_none() or await _locked(session, sender.channel, sender.chat_id)
-    assert conversation is not None  # just inserted or already there
-    return conversation
+    found = inserted.one_or_none() or await _locked(session, sender.channel, sender.chat_id)
+    assert found is not None  # just inserted or already there
+    return found
 
 
 async def _locked(session: AsyncSession, channel: str, chat_id: str) -> Conversation | None:
