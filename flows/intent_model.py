@@ -20,7 +20,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -100,20 +100,24 @@ def _is_emoji(ch: str) -> bool:
     return unicodedata.category(ch) == "So"  # 😡 and 👍 carry meaning on a phone
 
 
-class _Kept(dict[int, str]):
-    """`str.translate`'s table for `normalise`, each character worked out when first met: a
-    combining accent dropped, a letter, digit or emoji kept, anything else a space."""
+class Characters(dict[int, str]):
+    """A `str.translate` table that drops combining accents, keeps the characters `keep` says
+    and makes a space of the others; each character worked out when first met."""
+
+    def __init__(self, keep: Callable[[str], bool]) -> None:
+        super().__init__()
+        self._keep = keep
 
     def __missing__(self, code: int) -> str:
         ch = chr(code)
-        kept = "" if unicodedata.combining(ch) else ch if ch.isalnum() or _is_emoji(ch) else " "
+        kept = "" if unicodedata.combining(ch) else ch if self._keep(ch) else " "
         if code < _REMEMBERED:
             self[code] = kept
         return kept
 
 
 _REMEMBERED: Final = 0x3000  # the scripts customers write in; the rest is worked out each time
-_KEPT: Final = _Kept()
+_KEPT: Final = Characters(lambda ch: ch.isalnum() or _is_emoji(ch))
 
 
 def features(text: str, cues: Iterable[str] = ()) -> frozenset[str]:

@@ -108,20 +108,7 @@ def plain_words(text: str) -> list[str]:
     return unicodedata.normalize("NFKD", text.lower()).translate(_LETTERS).split()
 
 
-class _Letters(dict[int, str]):
-    """`str.translate`'s table for `plain_words`, each character worked out when first met: a
-    combining accent dropped, a letter or digit kept, anything else a space."""
-
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        kept = "" if unicodedata.combining(ch) else ch if ch.isalnum() else " "
-        if code < _REMEMBERED:
-            self[code] = kept
-        return kept
-
-
-_REMEMBERED: Final = 0x3000  # the scripts customers write in; the rest is worked out each time
-_LETTERS: Final = _Letters()
+_LETTERS: Final = intent_model.Characters(str.isalnum)
 
 
 def understand(text: str) -> Heard:
