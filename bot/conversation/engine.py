@@ -18,17 +18,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Executable, Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.cases.effects import Effects
-from bot.cases.files import write_changes
+from bot.cases.files import unwritten_changes
 from bot.cases.lifecycle import Lifecycle
 from bot.channels.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
-from bot.channels.payloads import insert_replies
+from bot.channels.payloads import INSERT_REPLIES, inserted_replies, reply_values
 from bot.conversation import cases
 from bot.conversation.world import look_up
 from bot.storage.models import (
@@ -36,7 +37,6 @@ from bot.storage.models import (
     UNREAD,
     Conversation,
     Customer,
-    OutboxMessage,
     OwnershipMiss,
     ReturnCase,
     ShopSettings,
@@ -232,19 +232,8 @@ class ConversationEngine:
             replies += await self.lifecycle.follow(
                 session, case, answer, now=now, inbound=event, file=file, settings=looked.settings
             )
-            await write_changes(session, case)  # anything set after the lifecycle's write
-        await _stand(
-            session,
-            conversation,
-            state=answer.state,
-            misses=answer.standing.misses,
-            context=answer.standing.facts.to_json(),
-            case_id=case.id if case else None,
-            updated_at=now,
-        )
         reference = case.reference if case else None
-        rows = await insert_replies(
-            session,
+        values = reply_values(
             sender.channel,
             sender.chat_id,
             replies,
@@ -254,7 +243,23 @@ class ConversationEngine:
             shop_name=looked.shop_name,
             now=now,
         )
-        await session.execute(_TRANSCRIPT, _transcript_entry(conversation, event, rows, now))
+        stands = {
+            "state": answer.state,
+            "misses": answer.standing.misses,
+            "context": answer.standing.facts.to_json(),
+            "case_id": case.id if case else None,
+            "updated_at": now,
+        }
+        for key, value in stands.items():  # the row in the session told, as it is written
+            set_committed_value(conversation, key, value)
+        ids = await _write_event(
+            session,
+            unwritten_changes(case) if case else None,  # anything set after the lifecycle's write
+            (_STANDING, {"conversation_id": conversation.id, **stands}),
+            values,
+            (_TRANSCRIPT, _transcript_entry(conversation, event, values, now)),
+        )
+        rows = inserted_replies(session, values, ids)
         return Outcome(
             state=answer.state,
             previous_state=answer.previous_state,
@@ -275,12 +280,39 @@ class ConversationEngine:
         return lock
 
 
-async def _stand(session: AsyncSession, conversation: Conversation, **standing: Any) -> None:
-    """Writes where the conversation now stands: always the same columns, so the table's own
-    UPDATE (built once), and the row in the session told, without the unit of work."""
-    await session.execute(_STANDING, {"conversation_id": conversation.id, **standing})
-    for key, value in standing.items():
-        set_committed_value(conversation, key, value)
+_Write = tuple[Executable, dict[str, Any]]
+
+
+async def _write_event(
+    session: AsyncSession,
+    case: _Write | None,
+    standing: _Write,
+    replies: list[dict[str, Any]],
+    transcript: _Write,
+) -> list[int]:
+    """The event's last writes in one go on the session's connection (Core statements, built
+    once: no unit of work), as one hop to SQLAlchemy's greenlet instead of one each: the case's
+    changes, where the conversation now stands (always the same columns), the replies as outbox
+    rows (their ids come back, in order), the transcript entry."""
+
+    def write(sync_session: Session) -> list[int]:
+        connection = sync_session.connection()
+        if case is not None:
+            connection.execute(*case)
+        connection.execute(*standing)
+        ids = (
+            list(
+                connection.execute(
+                    INSERT_REPLIES, replies if len(replies) > 1 else replies[0]
+                ).scalars()
+            )
+            if replies
+            else []
+        )
+        connection.execute(*transcript)
+        return ids
+
+    return await session.run_sync(write)
 
 
 async def _case(session: AsyncSession, case_id: int | None) -> ReturnCase | None:
@@ -455,7 +487,7 @@ async def _locked(session: AsyncSession, channel: str, chat_id: str) -> Conversa
 
 
 def _transcript_entry(
-    conversation: Conversation, event: Event | None, rows: list[OutboxMessage], now: datetime
+    conversation: Conversation, event: Event | None, replies: list[dict[str, Any]], now: datetime
 ) -> dict[str, Any]:
     """The exchange, kept for the agents of an escalated case (`bot.agents.transcript`)."""
     kind, said = _said(event)
@@ -465,7 +497,9 @@ def _transcript_entry(
         "at": now,
         "kind": kind,
         "said": said,
-        "replies": [{"text": r.payload["text"], "choices": r.payload["choices"]} for r in rows],
+        "replies": [
+            {"text": r["payload"]["text"], "choices": r["payload"]["choices"]} for r in replies
+        ],
     }
 
 
