@@ -255,9 +255,9 @@ class ConversationEngine:
         ids = await _write_event(
             session,
             unwritten_changes(case) if case else None,  # anything set after the lifecycle's write
-            (_STANDING, {"conversation_id": conversation.id, **stands}),
+            {"conversation_id": conversation.id, **stands},
             values,
-            (_TRANSCRIPT, _transcript_entry(conversation, event, values, now)),
+            _transcript_entry(conversation, event, values, now),
         )
         rows = inserted_replies(session, values, ids)
         return Outcome(
@@ -280,37 +280,34 @@ class ConversationEngine:
         return lock
 
 
-_Write = tuple[Executable, dict[str, Any]]
-
-
 async def _write_event(
     session: AsyncSession,
-    case: _Write | None,
-    standing: _Write,
+    case: tuple[Executable, dict[str, Any]] | None,
+    standing: dict[str, Any],
     replies: list[dict[str, Any]],
-    transcript: _Write,
+    transcript: dict[str, Any],
 ) -> list[int]:
     """The event's last writes in one go on the session's connection (Core statements, built
     once: no unit of work), as one hop to SQLAlchemy's greenlet instead of one each: the case's
     changes, where the conversation now stands (always the same columns), the replies as outbox
-    rows (their ids come back, in order), the transcript entry."""
+    rows (their ids come back, in order), the transcript entry. On PostgreSQL the standing and the
+    transcript entry are one statement, one round trip (`transcript` has the standing's case and
+    time)."""
+    together = _dialect(session) == "postgresql"
 
     def write(sync_session: Session) -> list[int]:
         connection = sync_session.connection()
         if case is not None:
             connection.execute(*case)
-        connection.execute(*standing)
-        ids = (
-            list(
-                connection.execute(
-                    INSERT_REPLIES, replies if len(replies) > 1 else replies[0]
-                ).scalars()
-            )
-            if replies
-            else []
-        )
-        connection.execute(*transcript)
-        return ids
+        if together:
+            connection.execute(_STANDING_AND_TRANSCRIPT, {**standing, **transcript})
+        else:
+            connection.execute(_STANDING, standing)
+            connection.execute(_TRANSCRIPT, transcript)
+        if not replies:
+            return []
+        inserted = connection.execute(INSERT_REPLIES, replies if len(replies) > 1 else replies[0])
+        return list(inserted.scalars())
 
     return await session.run_sync(write)
 
@@ -378,6 +375,19 @@ _CONVERSATIONS = cast(Table, Conversation.__table__)
 _STANDING = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
 # Append-only rows: the table's own INSERT, no unit of work.
 _TRANSCRIPT = insert(cast(Table, TranscriptEntry.__table__))
+# Both in one statement (PostgreSQL runs an UPDATE in a WITH to completion): the entry's
+# conversation, case and time are the standing's.
+_STANDING_AND_TRANSCRIPT = _TRANSCRIPT.values(
+    {
+        name: bindparam(name)
+        for name in ("conversation_id", "case_id", "at", "kind", "said", "replies")
+    }
+).add_cte(
+    _STANDING.values(
+        {name: bindparam(name) for name in ("state", "misses", "context", "case_id")}
+        | {"updated_at": bindparam("at")}
+    ).cte("standing")
+)
 # A new chat's rows, each inserted unless another transaction just did (the dialect's ON CONFLICT).
 _NEW_CUSTOMER = {
     name: insert_for(Customer)
