@@ -27,6 +27,7 @@ from bot.storage.models import (
     shipment_lines,
 )
 from flows.decision import decide
+from flows.discounts import unit_paid
 from flows.facts import (
     CaseFacts,
     Category,
@@ -52,11 +53,17 @@ class ParcelItem:
     order_line_id: int
     sku: str
     name: str
-    price: Decimal
+    price: Decimal  # one unit's list price
     quantity: int
     category: Category
     supplier_id: int | None
     digital_waiver: bool = False  # digital content: consent and acknowledgement (L221-28, 13°)
+    discount: Decimal = Decimal(0)  # what the order's discounts took off the whole line
+
+    @property
+    def unit_paid(self) -> Decimal:
+        """One unit's price paid, the line's discount spread over its units."""
+        return unit_paid(self.price, self.quantity, self.discount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +78,7 @@ class Parcel:
     delivered_on: date | None
     last_parcel_delivered_on: date | None
     items: tuple[ParcelItem, ...]
-    order_items_value: Decimal  # every line of the order, price × quantity
+    order_items_value: Decimal  # every line of the order as paid: price × quantity − discount
     order_delivery: Decimal  # the delivery the order paid
     _shipping_zip: str
     _email: str
@@ -117,13 +124,15 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
             .order_by(OrderLine.position)
         )
     ).all()
-    # L221-18: the period runs from the last item's reception; one still in transit holds it back.
-    last, in_transit, items_value = (
+    # L221-18: the period runs from the last item's reception; one still in transit holds it back,
+    # and so does a line that ships but is in no parcel yet.
+    last, in_transit, items_value, unshipped = (
         await session.execute(
             select(
                 func.max(Shipment.delivered_at),
                 func.count().filter(Shipment.delivered_at.is_(None)),
                 _order_items_value(order.id),
+                _unshipped_lines(order.id),
             ).where(Shipment.order_id == order.id, Shipment.id != shipment.id)
         )
     ).one()
@@ -139,6 +148,7 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
             category=cast(Category, category or "standard"),
             supplier_id=line.supplier_id,
             digital_waiver=bool(waiver),
+            discount=line.discount,
         )
         for line, category, waiver in rows
     )
@@ -155,13 +165,30 @@ async def find_parcel(session: AsyncSession, tracking_number: str) -> Parcel | N
         order_delivery=order.shipping or Decimal(0),
         _shipping_zip=order.shipping_zip,
         _email=order.email,
-        order_in_transit=in_transit > 0,
+        order_in_transit=in_transit > 0 or unshipped > 0,
+    )
+
+
+def _unshipped_lines(order_id: int) -> Any:
+    """How many of the order's lines that ship are in no parcel yet."""
+    in_a_parcel = select(shipment_lines.c.order_line_id).where(
+        shipment_lines.c.order_line_id == OrderLine.id
+    )
+    return (
+        select(func.count())
+        .select_from(OrderLine)
+        .where(
+            OrderLine.order_id == order_id,
+            OrderLine.requires_shipping.is_(True),
+            ~in_a_parcel.exists(),
+        )
+        .scalar_subquery()
     )
 
 
 def _order_items_value(order_id: int) -> Any:
     return (
-        select(func.sum(OrderLine.price * OrderLine.quantity))
+        select(func.sum(OrderLine.price * OrderLine.quantity - OrderLine.discount))
         .where(OrderLine.order_id == order_id)
         .scalar_subquery()
     )
@@ -174,7 +201,7 @@ async def line_refund(session: AsyncSession, order_line_id: int, quantity: int |
     order = await session.get_one(Order, line.order_id)
     items_value = await session.scalar(select(_order_items_value(order.id)))
     return refund_for(
-        line.price,
+        unit_paid(line.price, line.quantity, line.discount),
         quantity or line.quantity,
         order_items_value=Decimal(items_value or 0),
         order_delivery=order.shipping or Decimal(0),
@@ -281,6 +308,7 @@ async def decision_for(
         holiday_region=parcel.holiday_region,
         order_in_transit=parcel.order_in_transit,
         digital_waiver=item.digital_waiver,
+        unit_paid=item.unit_paid,
     )
     return decide(facts, in_force.policy, await shop_policy(session)), in_force
 

@@ -354,19 +354,21 @@ def _fire(journey: Journey, state_before: str, trigger: str) -> Answer:
     fire(MACHINE, journey, trigger)
     if journey.state != state_before:
         journey.misses = 0
+        journey.facts.mismatches = 0
     journey.announce_state_change(state_before, trigger)
     return journey.answer(trigger, state_before)
 
 
 def _withdraws_the_settled_choice(journey: Journey) -> bool:
-    """/retractation once another solution was chosen in the withdrawal period, nothing shipped
-    yet: the withdrawal replaces that choice in the same request (a new one would meet this one)."""
+    """/retractation once another solution was chosen, nothing shipped yet: in the withdrawal
+    period the withdrawal replaces that choice in the same request (a new one would meet this
+    one); under the conformity guarantee, the refund it offered does, with nothing to pay."""
     return (
         journey.state == "done"
         and journey.facts.option not in (None, "refund")
         and journey.choice_changeable()
         and journey.offered_option("refund") == "refund"
-        and journey.refund_is_withdrawal()
+        and (journey.refund_is_withdrawal() or journey.refund_under_guarantee())
     )
 
 

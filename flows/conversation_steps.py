@@ -132,6 +132,7 @@ class Journey:
             quantity=self.quantity,
             order_items_value=parcel.order_items_value,
             order_delivery=parcel.order_delivery,
+            unit_paid=item.unit_paid,
         )
         return decide(facts, item.policy, self.world.shop)
 
@@ -301,12 +302,15 @@ class Journey:
 
     def refund_is_withdrawal(self) -> bool:
         """The request is decided within the withdrawal period, with the refund among the options."""
+        return self._refund_offered_in("withdrawal")
+
+    def refund_under_guarantee(self) -> bool:
+        """The request is decided under the conformity guarantee, with the refund among the options."""
+        return self._refund_offered_in("conformity")
+
+    def _refund_offered_in(self, window: str) -> bool:
         decision = self.decision()
-        return (
-            decision is not None
-            and decision.window == "withdrawal"
-            and "refund" in decision.options
-        )
+        return decision is not None and decision.window == window and "refund" in decision.options
 
     # The steps: each asks its question when the journey enters it
 
@@ -378,6 +382,8 @@ class Journey:
             self.say("withdrawal_acknowledged", at=at, **values)
             self.emit(WithdrawalAcknowledged(at))
             self._record_withdrawal("sent")
+        elif self.heard.command == "withdraw":  # /retractation turned into the guarantee's refund
+            self.say("refund_instead_of_withdrawal")
         option: Option = next((o for o in OPTIONS if o == self.facts.option), "refund")
         self.emit(Chose(option, self.facts.new_variant))
 
@@ -491,11 +497,14 @@ class Journey:
         values = {**(question.values if question else {}), **self._aside_values()}
         heard = self.heard  # a proof given that did not match, or none at all (« c tout »)
         gave_proof = bool(heard.proofs or heard.tracking_numbers or heard.order_numbers)
+        if gave_proof:
+            self.facts.mismatches += 1
         self.say(
             f"re{self.state}",
             question.buttons if question else (),
             misses=self.misses,
             gave_proof=gave_proof,
+            mismatches=self.facts.mismatches,
             **values,
         )
 

@@ -34,6 +34,7 @@ class Item:
     policy: SupplierPolicy | None
     open_case: str | None = None  # another open case's reference on this line
     digital_waiver: bool = False  # digital content: consent and acknowledgement (L221-28, 13°)
+    unit_paid: Decimal | None = None  # one unit's price once the discounts are off (None: price)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,7 @@ class Facts:
     found_by: str | None = None  # "number" or "email" (then only the postcode proves it)
     order_parcels: list[str] = field(default_factory=list)  # a proven order's parcels, when several
     owner_verified: bool = False
+    mismatches: int = 0  # proofs that matched nothing at this step (« Toujours » from the 2nd)
     early_proofs: list[str] = field(
         default_factory=list
     )  # a postcode or e-mail typed before the parcel

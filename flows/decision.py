@@ -83,7 +83,7 @@ def _refund(facts: CaseFacts) -> Refund:
     """Everything paid for the items returned, their share of the delivery included (L221-24;
     L217-14 and L217-16 on the conformity side: the price paid)."""
     return refund_for(
-        facts.price,
+        facts.price if facts.unit_paid is None else facts.unit_paid,
         facts.quantity,
         order_items_value=facts.order_items_value,
         order_delivery=facts.order_delivery,

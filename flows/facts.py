@@ -149,8 +149,10 @@ class CaseFacts:
     `remedy_requested`: the customer asked for a repair or a price reduction (L217-9, L217-14).
     `withdrawal_started_on` is the day a withdrawal's declaration began (L221-21): the day compared
     with the withdrawal's last day, however late it is confirmed.
-    `price` is one unit's; `quantity` how many of the line are returned; `order_items_value` the
-    value of every item of the order and `order_delivery` the delivery it paid (`flows.refund`).
+    `price` is one unit's list price, `unit_paid` what a unit was paid once the order's discounts
+    are taken off (`flows.discounts`; None: the price), which a refund gives back; `quantity` how
+    many of the line are returned; `order_items_value` the value paid for every item of the order
+    and `order_delivery` the delivery it paid (`flows.refund`).
     """
 
     reason: Reason
@@ -170,6 +172,7 @@ class CaseFacts:
     quantity: int = 1
     order_items_value: Decimal | None = None
     order_delivery: Decimal = Decimal(0)
+    unit_paid: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.reason not in REASONS:

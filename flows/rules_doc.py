@@ -87,7 +87,10 @@ def _calendar() -> list[str]:
         f"- Rétractation : {law.WITHDRAWAL_DAYS} jours après le jour de réception (non compté), "
         "depuis le dernier colis quand toute la commande est concernée (L221-18).",
         "- Commande livrée en plusieurs colis dont un est encore en route (sans date de "
-        "livraison) : le délai n'a pas encore commencé (L221-18, dernier bien reçu). Le bot le "
+        "livraison), ou dont un article à expédier n'est encore dans aucun colis : le délai "
+        "n'a pas encore commencé (L221-18, dernier bien reçu). Un article qui ne s'expédie pas "
+        "(colonne Lineitem requires shipping à false : carte cadeau, service) ne retient pas "
+        "le délai. Le bot le "
         "dit au client et propose les options, sans jamais parler de délai dépassé ; la garantie "
         "de conformité court, elle, depuis la livraison de l'article.",
         "- Un dernier jour tombant un samedi, un dimanche ou un jour férié français est reporté "
@@ -205,6 +208,12 @@ def _money() -> list[str]:
         "payé, livraison comprise (L217-14, L217-16). La livraison est celle que la commande a "
         "payée (colonne Shipping de l'export Shopify) : la boutique ne distingue pas une "
         "livraison plus chère que la livraison standard et la rembourse entièrement.",
+        "- Remises : le prix payé est le prix de l'article moins sa remise. Une remise propre à "
+        "un article (colonne Lineitem discount) lui revient ; un code sur toute la commande "
+        "(ce qui sépare la somme des articles du Subtotal de l'export) est réparti entre les "
+        "articles au prorata de leur prix, au centime, et la somme des articles payés est le "
+        "Subtotal. Exemple : une commande à 77,50 € avec 10 % de remise, une lampe à 34,90 € "
+        "est remboursée 31,41 €.",
         "- Retour partiel (certains articles, ou une partie de la quantité d'un article) : la "
         "part de la livraison remboursée est la livraison payée × valeur des articles retournés "
         "÷ valeur de tous les articles de la commande, arrondie au centime (au demi-centime "

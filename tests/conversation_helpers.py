@@ -382,6 +382,16 @@ def sample_replies() -> list[Reply]:
     )
     chat(date(2026, 11, 20), "pas conforme 3318810025", "33000", "<photo>", "!photos:done")
     # After the choice: the supplier's agreement and label, the return, the replacement, the follow-up.
+    # /retractation after an exchange chosen under the guarantee: its refund instead.
+    chat(
+        nov5,
+        "cassé 6A15602676300",
+        "69003",
+        "<photo>",
+        "!photos:done",
+        "!option:exchange",
+        "/retractation",
+    )
     chat(
         nov5,
         "cassé 6A15602676300",

@@ -89,6 +89,7 @@ async def case_card(session: AsyncSession, case: ReturnCase) -> str:
         lines.append(
             f"Article : {_e(line.name)} ({_e(line.sku)}) — {euros(Decimal(line.price))}"
             + (f" × {line.quantity}" if line.quantity != 1 else "")
+            + (f", remise {euros(Decimal(line.discount))}" if line.discount else "")
         )
     if case.reason:
         lines.append(f"Motif : {_e(REASON_LABELS.get(case.reason, case.reason))}")

@@ -221,6 +221,7 @@ async def _parcel(
                 policy=policy,
                 open_case=await _open_case(session, item.order_line_id, case),
                 digital_waiver=item.digital_waiver,
+                unit_paid=item.unit_paid,
             )
         )
     return Parcel(

@@ -15,6 +15,7 @@ from bot.importers import values
 from bot.importers.report import ImportReport
 from bot.importers.source import CsvRow, CsvTable, chunks, decode
 from bot.storage.models import Order, OrderLine, Product, Supplier
+from flows.discounts import LineValue, line_discounts
 
 REQUIRED = frozenset({"Name", "Lineitem name", "Lineitem price"})
 Progress = Callable[[int], None]
@@ -103,7 +104,25 @@ def _parse(
         _read_line(order, row, suppliers if has_vendor else None)
         if progress is not None:
             progress(1)
-    return [order for key, order in orders.items() if key or order.errors]
+    found = [order for key, order in orders.items() if key or order.errors]
+    known = table.has("Lineitem discount") or table.has("Subtotal")
+    for order in found:
+        _spread_discounts(order, known)
+    return found
+
+
+def _spread_discounts(order: _ParsedOrder, known: bool) -> None:
+    """Each line's discount: its own and its share of the order's (`flows.discounts`); a file
+    with neither column leaves the stored discounts alone."""
+    lines = [
+        LineValue(line["price"], line.get("quantity", 1), line.pop("own_discount", Decimal(0)))
+        for line in order.lines
+    ]
+    if not known:
+        return
+    subtotal = order.fields.get("subtotal")
+    for line, discount in zip(order.lines, line_discounts(lines, subtotal), strict=True):
+        line["discount"] = discount
 
 
 def _read_order_fields(order: _ParsedOrder, row: CsvRow, table: CsvTable) -> None:
@@ -131,6 +150,8 @@ def _read_line(order: _ParsedOrder, row: CsvRow, suppliers: dict[str, int] | Non
     try:
         price = values.amount("Lineitem price", row.get("Lineitem price"), required=True)
         quantity = values.quantity("Lineitem quantity", row.get("Lineitem quantity"))
+        own_discount = values.amount("Lineitem discount", row.get("Lineitem discount"))
+        ships = values.yes_no("Lineitem requires shipping", row.get("Lineitem requires shipping"))
     except values.BadValue as error:
         order.errors.append((row.line, str(error)))
         return
@@ -154,8 +175,10 @@ def _read_line(order: _ParsedOrder, row: CsvRow, suppliers: dict[str, int] | Non
         "name": row.get("Lineitem name"),
         "quantity": quantity,
         "price": price,
+        "own_discount": own_discount or Decimal(0),
         "vendor": vendor,
         "supplier_id": supplier_id,
+        "requires_shipping": ships,
     }
     order.lines.append({key: value for key, value in line.items() if key in _present(row)})
 
@@ -211,7 +234,16 @@ async def _write_lines(
 ) -> set[int]:
     """Inserts new lines and updates changed ones; returns the ids of orders whose lines changed."""
     old_ids = {ids[order.name] for order in orders if order.name not in new_names}
-    compared = ("sku", "name", "quantity", "price", "vendor", "supplier_id")
+    compared = (
+        "sku",
+        "name",
+        "quantity",
+        "price",
+        "discount",
+        "vendor",
+        "supplier_id",
+        "requires_shipping",
+    )
     current: dict[tuple[int, int], dict[str, Any]] = {}
     columns = [OrderLine.id, OrderLine.order_id, OrderLine.position] + [
         getattr(OrderLine, key) for key in compared
@@ -275,6 +307,7 @@ _LINE_COLUMNS = {
     "quantity": "Lineitem quantity",
     "vendor": "Vendor",
     "supplier_id": "Vendor",
+    "requires_shipping": "Lineitem requires shipping",
 }
 
 
@@ -283,7 +316,7 @@ _NEW_LINE: dict[str, Any] = {"sku": "", "quantity": 1, "vendor": "", "supplier_i
 
 def _present(row: CsvRow) -> set[str]:
     """The line's fields the file has columns for (a field it lacks keeps its stored value)."""
-    return {"position", "name", "price"} | {
+    return {"position", "name", "price", "own_discount"} | {
         key for key, column in _LINE_COLUMNS.items() if column in row.values
     }
 

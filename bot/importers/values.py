@@ -76,6 +76,18 @@ def day(column: str, text: str) -> date | None:
     return found.date()
 
 
+def yes_no(column: str, text: str, *, empty: bool = True) -> bool:
+    """`true` / `false` as Shopify writes them (also `oui` / `non`, `1` / `0`); an empty cell: `empty`."""
+    text = text.strip().lower()
+    if not text:
+        return empty
+    if text in ("true", "vrai", "oui", "yes", "1"):
+        return True
+    if text in ("false", "faux", "non", "no", "0"):
+        return False
+    raise BadValue(f"{column} « {text} » n'est ni true ni false")
+
+
 def quantity(column: str, text: str) -> int:
     text = text.strip() or "1"
     if not text.isdigit() or int(text) < 1:

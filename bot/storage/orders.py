@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.storage.base import Base, BigId, utcnow
@@ -59,7 +59,11 @@ class OrderLine(Base):
     sku: Mapped[str] = mapped_column(String(200), default="")
     name: Mapped[str] = mapped_column(String(500))
     quantity: Mapped[int]
-    price: Mapped[Decimal]
+    price: Mapped[Decimal]  # one unit's list price
+    # What the order's discounts took off the whole line (`flows.discounts`): a refund gives back the rest.
+    discount: Mapped[Decimal] = mapped_column(default=Decimal(0), server_default="0")
+    # A line that never ships (a gift card, a service) does not hold the withdrawal period back.
+    requires_shipping: Mapped[bool] = mapped_column(default=True, server_default=true())
     vendor: Mapped[str] = mapped_column(String(200), default="")
     supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"), default=None)
 

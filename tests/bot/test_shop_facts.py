@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import shop_facts
-from bot.storage.models import Order, Product, Shipment
+from bot.storage.models import Order, OrderLine, Product, Shipment
 from tests.helpers import load_example_shop
 
 SHIRT = "RR123456785ES"  # order #1002, delivered 29 October 2026; its cap came on 30 October (EW…)
@@ -95,3 +96,42 @@ async def test_a_digital_product_with_the_waiver_is_exempt_and_without_it_is_not
 
     assert waived.rule_id == "exempt_digital"
     assert not_waived.rule_id == "changed_mind_refund"
+
+
+async def test_a_discounted_line_is_decided_and_refunded_at_the_price_paid(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    async with sessions() as session:  # #1001's lamp, 34,90 €, bought with 3,49 € off
+        await session.execute(
+            update(OrderLine).values(discount=Decimal("3.49")).where(OrderLine.sku == "LUM-LAMP-01")
+        )
+        parcel = await shop_facts.find_parcel(session, "6A15602676300")
+        assert parcel is not None
+        decision, _ = await shop_facts.decision_for(
+            session, parcel, parcel.items[0], "changed_mind", date(2026, 10, 15)
+        )
+
+    assert parcel.items[0].unit_paid == Decimal("31.41")
+    assert parcel.order_items_value == Decimal("31.41")
+    assert decision.refund is not None
+    assert (decision.refund.items, decision.refund.delivery) == (Decimal("31.41"), Decimal("4.90"))
+
+
+async def test_a_line_not_shipped_yet_holds_the_period_back_unless_it_never_ships(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    async with sessions.begin() as session:  # #1002's cap: in no parcel yet
+        await session.execute(delete(Shipment).where(Shipment.tracking_number == "EW112720413FR"))
+    async with sessions() as session:
+        waiting = await shop_facts.find_parcel(session, SHIRT)
+        await session.execute(
+            update(OrderLine)
+            .where(OrderLine.sku != "MF-TSHIRT-RIV-M-SAB")
+            .values(requires_shipping=False)
+        )
+        no_wait = await shop_facts.find_parcel(session, SHIRT)
+
+    assert waiting is not None and waiting.order_in_transit
+    assert no_wait is not None and not no_wait.order_in_transit

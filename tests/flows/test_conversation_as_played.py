@@ -578,6 +578,18 @@ def test_no_proof_at_all_at_the_ownership_step_is_asked_for_not_called_a_mismatc
     assert [r.template for r in first] == ["reask_ownership"]
     assert "j'ai besoin du code postal de livraison" in render("reask_ownership", first[0].values)
     assert "correspond" in render("reask_ownership", second[0].values)  # a mismatch, this time
+    # The first mismatch is not « still » one: the miss before it gave no proof at all.
+    assert "Toujours" not in render("reask_ownership", second[0].values)
+
+
+def test_only_a_second_mismatch_at_the_ownership_step_says_still_no_match() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("ma lampe 6A15602676300 est cassée")
+
+    first, second = chat.say("75001"), chat.say("13008")
+
+    assert "Toujours" not in render("reask_ownership", first[0].values)
+    assert render("reask_ownership", second[0].values).startswith("Toujours aucune correspondance")
 
 
 @pytest.mark.parametrize("said", ["ok tant pis", "merci beaucoup", "d'accord"])
@@ -603,3 +615,18 @@ def test_a_question_once_settled_still_gets_where_the_case_stands() -> None:
     replies = chat.say("ok mais je le renvoie comment ?")
 
     assert "noted" not in [r.template for r in replies]
+
+
+def test_retractation_after_an_exchange_under_the_guarantee_takes_its_refund_instead() -> None:
+    chat = _at_the_photos()  # a broken lamp: the conformity guarantee
+    chat.photo()
+    chat.press("photos:done")
+    chat.press("option:exchange")
+    assert chat.state == "done" and chat.case is not None
+
+    replies = chat.say("/retractation")
+
+    assert chat.state == "done"  # the same request, not a new one asking for the parcel again
+    assert [r.template for r in replies] == ["refund_instead_of_withdrawal", "instructions_refund"]
+    assert chat.case.option == "refund"
+    assert not chat.facts.withdrawal

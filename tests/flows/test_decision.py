@@ -299,6 +299,20 @@ def test_returning_one_of_two_units_refunds_half_of_the_delivery() -> None:
     assert (both.refund.items, both.refund.delivery) == (Decimal("19.80"), Decimal("3.90"))
 
 
+def test_a_discounted_item_refunds_what_was_paid_not_its_list_price() -> None:
+    # #1001 bought with a 10 % code: 31,41 € paid for the lamp, the delivery as paid.
+    decision = _example(
+        *LAMP,
+        "changed_mind",
+        date(2026, 10, 15),
+        unit_paid=Decimal("31.41"),
+        order_items_value=Decimal("31.41"),
+    )
+
+    assert decision.refund is not None
+    assert (decision.refund.items, decision.refund.delivery) == (Decimal("31.41"), Decimal("4.90"))
+
+
 def test_no_refund_amount_when_no_refund_is_offered() -> None:
     decision = _example(*LAMP, "changed_mind", date(2026, 11, 5))  # after the window
 

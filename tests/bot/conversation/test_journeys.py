@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation import UnsupportedIn
 from bot.photos import store_photo
-from bot.storage.models import Conversation, OwnershipMiss, Photo, ReturnCase
+from bot.storage.models import Conversation, OrderLine, OwnershipMiss, Photo, ReturnCase
 from tests.conversation_helpers import EngineChat, jpeg
 from tests.helpers import load_example_shop
 
@@ -350,3 +351,26 @@ async def test_an_e_mail_given_early_is_the_ownership_proof(
     assert [m["template"] for m in at_once.messages] == ["welcome", "ask_photos"]
     # Without a tracking number, an e-mail names the order instead, and the postcode proves it:
     # test_the_orders_e_mail_names_the_order_and_only_the_postcode_proves_it.
+
+
+async def test_a_discounted_item_is_offered_back_what_was_paid(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await load_example_shop(sessions)
+    async with sessions.begin() as session:  # the lamp of #1001 bought with 3,49 € off
+        await session.execute(
+            update(OrderLine).where(OrderLine.sku == "LUM-LAMP-01").values(discount=Decimal("3.49"))
+        )
+    chat = EngineChat(sessions, date(2026, 10, 12))
+    await chat.say("ma lampe 6A15602676300 ne me plait pas finalement")
+    await chat.say("69003")
+    offer = await chat.press("photos:skip")
+
+    outcome = await chat.press("option:refund")
+
+    async with sessions() as session:
+        case = (await session.execute(select(ReturnCase))).scalar_one()
+    assert case.decision is not None
+    assert case.decision["refund"] == {"items": "31.41", "delivery": "4.90"}
+    assert any("36,31" in m["text"] for m in offer.messages)  # the offer says it
+    assert any("36,31" in m["text"] for m in outcome.messages)  # and the declaration

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.importers import run_import
+from bot.shop_facts import line_refund
 from bot.storage.models import Order, OrderLine, Product, Supplier
 from tests.helpers import example
 
@@ -33,8 +34,10 @@ def _row(
     vendor: str = "Lumina Home",
     paid: str = "2026-10-02 10:14:03 +0200",
     sku: str = "LUM-X",
+    **more: str,
 ) -> str:
-    """A row of the real export's 79 columns, with the fields a test changes."""
+    """A row of the real export's 79 columns, with the fields a test changes (`more`: by column,
+    spaces for underscores: `Lineitem_discount="2.00"`)."""
     cells = [""] * len(HEADER.split(","))
     columns = HEADER.split(",")
     values = {
@@ -50,6 +53,7 @@ def _row(
         "Lineitem sku": sku,
         "Shipping Zip": "75011",
         "Vendor": vendor,
+        **{column.replace("_", " "): value for column, value in more.items()},
     }
     for column, value in values.items():
         cells[columns.index(column)] = value
@@ -251,3 +255,78 @@ async def test_strict_reports_nothing_imported_when_a_line_is_rejected(sessions:
     assert "créé" not in report.lines()[0] and "mis à jour" not in report.lines()[0]
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+async def _lines(sessions: Sessions, order: str) -> dict[str, OrderLine]:
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(OrderLine).join(Order).where(Order.name == order).order_by(OrderLine.position)
+        )
+        return {line.sku: line for line in rows}
+
+
+async def test_an_order_wide_discount_code_is_shared_by_its_lines_and_refunds_what_was_paid(
+    sessions: Sessions,
+) -> None:
+    await _suppliers(sessions)
+    data = _csv(
+        _row("#2002", "40.00", sku="LAMP", Subtotal="54.00", Discount_Code="BIENVENUE10"),
+        _row("#2002", "10.00", sku="MUG", Lineitem_quantity="2"),
+    )
+    report = await run_import(sessions, "orders", data)
+    assert report.ok
+
+    lines = await _lines(sessions, "#2002")
+    assert {sku: line.discount for sku, line in lines.items()} == {
+        "LAMP": Decimal("4.00"),
+        "MUG": Decimal("2.00"),
+    }
+    async with sessions() as session:
+        one_mug = await line_refund(session, lines["MUG"].id, 1)
+        lamp = await line_refund(session, lines["LAMP"].id, None)
+    assert (one_mug.items, lamp.items) == (Decimal("9.00"), Decimal("36.00"))
+
+
+async def test_a_discount_on_one_line_is_not_taken_off_the_others(sessions: Sessions) -> None:
+    await _suppliers(sessions)
+    data = _csv(
+        _row("#2003", "40.00", sku="LAMP", Subtotal="40.00", Lineitem_discount="20.00"),
+        _row("#2003", "10.00", sku="MUG", Lineitem_quantity="2", Lineitem_discount="0.00"),
+    )
+    assert (await run_import(sessions, "orders", data)).ok
+
+    lines = await _lines(sessions, "#2003")
+    assert (lines["LAMP"].discount, lines["MUG"].discount) == (Decimal("20.00"), Decimal("0.00"))
+    async with sessions() as session:
+        assert (await line_refund(session, lines["MUG"].id, 2)).items == Decimal("20.00")
+        assert (await line_refund(session, lines["LAMP"].id, 1)).items == Decimal("20.00")
+
+
+async def test_a_file_without_discount_columns_leaves_the_stored_discounts_alone(
+    sessions: Sessions,
+) -> None:
+    await _suppliers(sessions)
+    first = _csv(_row("#2004", "40.00", sku="LAMP", Subtotal="30.00"))
+    assert (await run_import(sessions, "orders", first)).ok
+    older = "Name,Email,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku,Shipping Zip\n#2004,a@b.fr,1,Article,40.00,LAMP,75011\n"
+
+    assert (await run_import(sessions, "orders", older.encode())).ok
+
+    assert (await _lines(sessions, "#2004"))["LAMP"].discount == Decimal("10.00")
+
+
+async def test_a_line_that_never_ships_is_marked_so(sessions: Sessions) -> None:
+    await _suppliers(sessions)
+    data = _csv(
+        _row("#2005", "40.00", sku="LAMP", Lineitem_requires_shipping="true"),
+        _row("#2005", "15.00", sku="GIFT", Lineitem_requires_shipping="false"),
+        _row("#2006", "15.00", sku="ODD", Lineitem_requires_shipping="peut-être"),
+    )
+
+    report = await run_import(sessions, "orders", data)
+
+    lines = await _lines(sessions, "#2005")
+    assert (lines["LAMP"].requires_shipping, lines["GIFT"].requires_shipping) == (True, False)
+    assert [error.reason for error in report.rejected] == [
+        "Lineitem requires shipping « peut-être » n'est ni true ni false"
+    ]
