@@ -1,8 +1,9 @@
 """A small statistical reader: what a customer's message is about, with a confidence.
 
 A multinomial logistic regression over the words of the message (lower case, no accents, doubled
-letters squeezed, digits as 0), their pairs, the character 3- to 5-grams inside each word, and what
-the rules read in it; fitted from the labelled corpus in `tests/data/utterances/` at build time
+letters squeezed, digits as 0), their pairs (the first and last with the message's edges), its
+length, the character 3- to 5-grams inside each word and 4-grams across two, and what the rules read
+in it; fitted from the labelled corpus in `tests/data/utterances/` at build time
 (`flows.intent_build`, `scripts/build-understanding`) and saved as plain data next to this module
 (`intent_model.json`). Nothing is downloaded or trained at run time: loading reads the file once,
 and scoring a message is a sum of a few hundred weights, in plain Python. The rules of
@@ -28,7 +29,9 @@ from typing import Final
 
 MODEL_FILE: Final = Path(__file__).with_name("intent_model.json")
 _NGRAMS: Final = (3, 4, 5)  # chosen by cross-validation on the training part, as the rest
+_ACROSS: Final = (4,)  # character 4-grams across a space: « s re », « e pa » (cross-validated)
 _QUANTUM: Final = 127  # weights are saved as signed bytes, scaled per intent
+_NEGLIGIBLE: Final = 3  # a feature none of whose saved weights is above this is left out
 _DOUBLED = re.compile(r"([a-z])\1+")
 _DIGIT = re.compile(r"\d")
 
@@ -121,12 +124,22 @@ _KEPT: Final = Characters(lambda ch: ch.isalnum() or _is_emoji(ch))
 
 
 def features(text: str, cues: Iterable[str] = ()) -> frozenset[str]:
-    """The message's words, pairs of words, character n-grams within each word (« casee » and
-    « cassé » share most of theirs), and the rules' cues."""
-    words = normalise(text).split()
-    found = {f"b:{a} {b}" for a, b in itertools.pairwise(words)}
+    """The message's words, pairs of words (the first and last with the message's edges), its
+    length, character n-grams within each word (« casee » and « cassé » share most of theirs) and
+    across two words, and the rules' cues."""
+    plain = normalise(text)
+    words = plain.split()
+    found = {f"b:{a} {b}" for a, b in itertools.pairwise(["^", *words, "$"])}
+    found.add(f"n:{_length(len(words))}")
     for word in words:
         found.update(_word_features(word))
+    padded = f" {plain} "
+    found.update(
+        f"x:{padded[i : i + n]}"
+        for n in _ACROSS
+        for i in range(len(padded) - n + 1)
+        if " " in padded[i + 1 : i + n - 1]
+    )
     found.update(f"r:{cue}" for cue in cues)
     return frozenset(found)
 
@@ -137,6 +150,11 @@ def _word_features(word: str) -> tuple[str, ...]:
     padded = f" {word} "
     grams = (padded[i : i + n] for n in _NGRAMS for i in range(len(padded) - n + 1))
     return (f"w:{word}", *grams)
+
+
+def _length(words: int) -> str:
+    """A message's length in words, bucketed: « la lampe » names an item, a sentence tells more."""
+    return str(words) if words < 4 else "4-5" if words < 6 else "6+"
 
 
 def read_corpus(path: Path) -> list[Example]:
@@ -168,7 +186,8 @@ def _softmax(scores: Sequence[float]) -> list[float]:
 
 
 def to_json(model: Model) -> str:
-    """The model as plain data: weights as signed bytes scaled per intent, so the file stays small."""
+    """The model as plain data: weights as signed bytes scaled per intent, so the file stays small;
+    a feature whose weights all round to next to nothing is left out (it moves no reading)."""
     width = len(model.intents)
     scales = [
         max((abs(model.weights[i * width + k]) for i in range(len(model.features))), default=0.0)
@@ -176,18 +195,17 @@ def to_json(model: Model) -> str:
         or 1.0
         for k in range(width)
     ]
-    quantised = array.array(
-        "b",
-        (
-            round(model.weights[i * width + k] / scales[k])
-            for i in range(len(model.features))
-            for k in range(width)
-        ),
-    )
+    by_index = sorted(model.features, key=model.features.__getitem__)
+    rows = {
+        feature: [round(model.weights[i * width + k] / scales[k]) for k in range(width)]
+        for i, feature in enumerate(by_index)
+    }
+    kept = [f for f in by_index if max(map(abs, rows[f])) > _NEGLIGIBLE]
+    quantised = array.array("b", (q for feature in kept for q in rows[feature]))
     return json.dumps(
         {
             "intents": model.intents,
-            "features": sorted(model.features, key=model.features.__getitem__),
+            "features": kept,
             "scales": [float(f"{s:.6g}") for s in scales],
             "bias": [round(b, 4) for b in model.bias],
             "threshold": model.threshold,

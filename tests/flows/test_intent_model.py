@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flows.intent_build import CORPUS
-from flows.intent_model import corpus_digest, read_corpus, shipped_model
+from flows.intent_model import (
+    Model,
+    corpus_digest,
+    features,
+    from_json,
+    read_corpus,
+    shipped_model,
+    to_json,
+)
 from flows.understanding import understand
 
 
@@ -28,3 +36,27 @@ def test_the_phrasings_the_keyword_lists_missed_are_read() -> None:
 def test_the_model_is_sure_enough_of_a_plain_message_and_unsure_of_a_greeting() -> None:
     model = shipped_model()
     assert model.guess("bonjour").intent == "other"
+
+
+def test_a_message_is_read_by_its_words_length_edges_and_letters_across_words() -> None:
+    found = features("pas reçu")
+
+    assert {"w:pas", "w:recu", "b:pas recu", "b:^ pas", "b:recu $", "n:2"} <= found
+    assert {" rec", "recu "} <= found  # inside a word
+    assert {"x:s re", "x:as r"} <= found  # across two words
+
+
+def test_a_feature_whose_weights_round_to_next_to_nothing_is_not_saved() -> None:
+    model = Model(
+        intents=("status", "other"),
+        features={"w:ou": 0, "w:le": 1},
+        weights=[4.0, -4.0, 0.01, -0.02],
+        bias=(0.0, 0.0),
+        threshold=0.6,
+        corpus_digest="test",
+    )
+
+    saved = from_json(to_json(model))
+
+    assert list(saved.features) == ["w:ou"]
+    assert saved.guess("ou le").intent == "status"

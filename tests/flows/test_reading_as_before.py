@@ -53,12 +53,18 @@ def _normalise(text: str) -> str:
 
 
 def _features(text: str, cues: Iterable[str] = ()) -> frozenset[str]:
-    words = _normalise(text).split()
+    plain = _normalise(text)
+    words = plain.split()
     found = {f"w:{word}" for word in words}
-    found.update(f"b:{a} {b}" for a, b in itertools.pairwise(words))
+    found.update(f"b:{a} {b}" for a, b in itertools.pairwise(["^", *words, "$"]))
+    found.add(f"n:{intent_model._length(len(words))}")
     for word in words:
         padded = f" {word} "
         found.update(padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1))
+    padded = f" {plain} "
+    found.update(
+        f"x:{padded[i : i + 4]}" for i in range(len(padded) - 3) if " " in padded[i + 1 : i + 3]
+    )
     found.update(f"r:{cue}" for cue in cues)
     return frozenset(found)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.understanding import from_choice, understand
+from flows.understanding import from_choice, read_by_rules, understand
 
 
 @pytest.mark.parametrize(
@@ -43,6 +43,23 @@ def test_reasons_as_customers_write_them(text: str, reason: str) -> None:
     assert understand(text).reason == reason
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("commande non reçue", "not_received"),
+        ("je l'ai jamais reçue", "not_received"),
+        ("toujours pas livrée", "not_received"),
+        ("non livré", "not_received"),
+        ("l'article dans le colis n'est pas le mien", "wrong_item"),
+        ("la signature n'est pas la mienne", None),
+    ],
+)
+def test_the_rules_read_not_received_in_the_feminine_and_someone_elses_article(
+    text: str, reason: str | None
+) -> None:
+    assert read_by_rules(text).reason == reason
+
+
 @pytest.mark.parametrize("text", ["bonjour", "merci", "ok", "123", "🙂"])
 def test_no_reason_is_invented(text: str) -> None:
     assert understand(text).reason is None
@@ -69,7 +86,8 @@ def test_a_mistyped_tracking_number_says_why() -> None:
 @pytest.mark.parametrize(
     ("text", "yes"),
     [("oui", True), ("Ouiii 👍", True), ("d'accord", True), ("non", False), ("nan", False),
-     ("il n'a jamais été ouvert", True), ("déjà ouvert", False), ("bof", None)],
+     ("il n'a jamais été ouvert", True), ("déjà ouvert", False), ("bof", None), ("vi", True),
+     ("volontiers", True), ("exactement", True), ("nn", False), ("hors de question", False)],
 )  # fmt: skip
 def test_yes_and_no(text: str, yes: bool | None) -> None:
     assert understand(text).yes is yes
@@ -222,6 +240,16 @@ def test_a_remedy_button() -> None:
         ("le nouvel article est parti ?", "status"),
         ("je le reçois quand ?", "aside:delivery_delay"),
         ("le pull gris", "item"),
+        ("le point relais a rien pour moi", "reason:not_received"),
+        ("livré chez un voisin ? moi rien", "reason:not_received"),
+        ("la commande est jamais arrivee", "reason:not_received"),
+        ("brisé en deux à la réception", "reason:damaged"),
+        ("le verre est fendu a l arrivee", "reason:damaged"),
+        ("ne marche plus au bout de 3 jours", "reason:defective"),
+        ("colis bien reçu mais l'article dedans est pas le mien", "reason:wrong_item"),
+        ("ou en est mon dossier svp", "status"),
+        ("c la lampe de chevet", "item"),
+        ("celle a 15 euros", "item"),
     ],
 )
 def test_the_weak_intents_as_customers_type_them(text: str, intent: str) -> None:
