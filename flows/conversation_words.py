@@ -456,6 +456,18 @@ GREETINGS: Final = (
     "rebonjour",
     "allo",
 )
+# A complaint that says nothing of what is wrong (« j'ai un souci avec ma commande », « il y a un
+# problème »): a complaint word, and only these around it (besides greetings). « pas de souci » is
+# no complaint: « pas » is none of them.
+COMPLAINT_WORDS: Final = frozenset({"souci", "soucis", "probleme", "problemes", "pb", "pbs", "pbm"})
+VAGUE_WORDS: Final = frozenset({
+    "j", "je", "ai", "a", "il", "elle", "on", "y", "ya", "me", "m", "nous", "s", "est", "c", "ca",
+    "cela", "voila", "alors", "fait", "encore", "vraiment", "rencontre", "quelque", "chose",
+    "un", "une", "des", "petit", "gros", "grand", "leger", "vrai", "avec", "sur", "de", "du", "d",
+    "la", "le", "l", "les", "ma", "mon", "mes", "votre", "vos", "au", "niveau", "concernant",
+    "pour", "en", "commande", "commandes", "colis", "article", "articles", "produit", "produits",
+    "achat", "paquet", "objet", "truc", "appareil", "livraison", "svp", "stp", "merci", "aide",
+})  # fmt: skip
 OPTION_PHRASES: Final[tuple[tuple[Option, tuple[str, ...]], ...]] = (
     (
         "keep_and_replace",

@@ -21,9 +21,9 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -95,17 +95,32 @@ class Model:
 
 def normalise(text: str) -> str:
     """Plain words: lower case, no accents, doubled letters squeezed, digits as 0, single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    kept = "".join(
-        ch if ch.isalnum() or _is_emoji(ch) else " "
-        for ch in decomposed
-        if not unicodedata.combining(ch)
-    )
-    return " ".join(_DIGIT.sub("0", _DOUBLED.sub(r"\1", word)) for word in kept.split())
+    kept = unicodedata.normalize("NFKD", text.lower()).translate(_KEPT)
+    return " ".join(_DIGIT.sub("0", _DOUBLED.sub(r"\1", kept)).split())
 
 
 def _is_emoji(ch: str) -> bool:
     return unicodedata.category(ch) == "So"  # 😡 and 👍 carry meaning on a phone
+
+
+class Characters(dict[int, str]):
+    """A `str.translate` table that drops combining accents, keeps the characters `keep` says
+    and makes a space of the others; each character worked out when first met."""
+
+    def __init__(self, keep: Callable[[str], bool]) -> None:
+        super().__init__()
+        self._keep = keep
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        kept = "" if unicodedata.combining(ch) else ch if self._keep(ch) else " "
+        if code < _REMEMBERED:
+            self[code] = kept
+        return kept
+
+
+_REMEMBERED: Final = 0x3000  # the scripts customers write in; the rest is worked out each time
+_KEPT: Final = Characters(lambda ch: ch.isalnum() or _is_emoji(ch))
 
 
 def features(text: str, cues: Iterable[str] = ()) -> frozenset[str]:
@@ -114,12 +129,10 @@ def features(text: str, cues: Iterable[str] = ()) -> frozenset[str]:
     across two words, and the rules' cues."""
     plain = normalise(text)
     words = plain.split()
-    found = {f"w:{word}" for word in words}
-    found.update(f"b:{a} {b}" for a, b in itertools.pairwise(["^", *words, "$"]))
+    found = {f"b:{a} {b}" for a, b in itertools.pairwise(["^", *words, "$"])}
     found.add(f"n:{_length(len(words))}")
     for word in words:
-        padded = f" {word} "
-        found.update(padded[i : i + n] for n in _NGRAMS for i in range(len(padded) - n + 1))
+        found.update(_word_features(word))
     padded = f" {plain} "
     found.update(
         f"x:{padded[i : i + n]}"
@@ -129,6 +142,14 @@ def features(text: str, cues: Iterable[str] = ()) -> frozenset[str]:
     )
     found.update(f"r:{cue}" for cue in cues)
     return frozenset(found)
+
+
+@lru_cache(maxsize=1 << 14)
+def _word_features(word: str) -> tuple[str, ...]:
+    """A word's own features (itself and its n-grams), worked out once: customers use few words."""
+    padded = f" {word} "
+    grams = (padded[i : i + n] for n in _NGRAMS for i in range(len(padded) - n + 1))
+    return (f"w:{word}", *grams)
 
 
 def _length(words: int) -> str:

@@ -30,6 +30,7 @@ _S10_WEIGHTS: Final = (8, 6, 4, 2, 3, 5, 9, 7)
 _MAX_PIECES: Final = 8
 _LENGTHS: Final = frozenset({10, 13, 14, 15, 16, 18})  # the lengths of `_SHAPES`
 _PIECE = re.compile(r"[0-9A-Za-z]+")
+_A_DIGIT = re.compile(r"[0-9]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,8 @@ def check_tracking_number(text: str) -> TrackingCheck:
 
 def find_tracking_numbers(text: str) -> list[str]:
     """Finds the valid tracking numbers in a customer's sentence, normalised, in order, once each."""
+    if not _A_DIGIT.search(text):  # every valid number has one: most sentences are words only
+        return []
     pieces = _PIECE.findall(text)
     found: list[str] = []
     start = 0

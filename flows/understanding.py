@@ -54,6 +54,7 @@ class Heard:
     photo: bool = False
     rating: int | None = None  # a tapped star of the follow-up (1 to 5)
     wants_status: bool = False  # « où en est mon retour ? »
+    vague: bool = False  # a complaint that says nothing of what is wrong: « j'ai un souci »
     how_many: str | None = None  # « un des deux » ("one"), « les deux », « tous » ("all")
     asks: str | None = None  # a question off the path (`conversation_words.ASIDES`), e.g. "robot"
     question: bool = False  # asks when, how, how much, why or which (a request is no question)
@@ -105,11 +106,10 @@ def from_choice(choice_id: str) -> Heard:
 
 def plain_words(text: str) -> list[str]:
     """Lower-case words without accents, emojis or punctuation; apostrophes split words."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    letters = "".join(
-        ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
-    )
-    return letters.split()
+    return unicodedata.normalize("NFKD", text.lower()).translate(_LETTERS).split()
+
+
+_LETTERS: Final = intent_model.Characters(str.isalnum)
 
 
 def understand(text: str) -> Heard:
@@ -133,6 +133,15 @@ def understand(text: str) -> Heard:
         heard = replace(heard, wants_agent=False)
     if heard.wants_agent:
         return replace(heard, intent="agent", confidence=1.0)
+    if heard.vague:  # « j'ai un souci avec ma commande »: a reason, which one is asked
+        reasons = [r for r in readings if r[0].startswith("reason:")][:3]
+        likeliest, probability = reasons[0]
+        return replace(
+            heard,
+            intent=likeliest,
+            confidence=min(probability, _VAGUE_CONFIDENCE),
+            hesitates=tuple(reason for reason, _p in reasons),
+        )
     if sure:
         return replace(_taken(heard, intent), intent=intent, confidence=confidence)
     hesitates = tuple(i for i, p in readings[:3] if p >= _WORTH_OFFERING)
@@ -142,6 +151,7 @@ def understand(text: str) -> Heard:
 
 
 _WORTH_OFFERING: Final = 0.1  # a reading less likely than this is not worth a button
+_VAGUE_CONFIDENCE: Final = 0.3  # at most, for a vague complaint: it is never read as sure
 # The phrases of asking for a person give way when the model finds a request this unlikely
 # (cross-validated on the training part: 5 messages read right more, none lost).
 _NO_REQUEST: Final = 0.05
@@ -192,6 +202,7 @@ def read_by_rules(text: str) -> Heard:
         skip=message.has_any(_SKIP),
         later=message.has_any(_LATER),
         wants_status=message.has_any(_STATUS),
+        vague=_vague(words),
         how_many=message.first_match(_HOW_MANY),
         asks=message.first_match(_ASIDES),
         question=any(word in _QUESTION_WORDS for word in words),
@@ -244,6 +255,8 @@ def _table(
 
 
 _GREETINGS_SQUEEZED: Final = frozenset(_squeeze(word) for word in vocabulary.GREETINGS)
+_COMPLAINT_WORDS: Final = frozenset(_squeeze(word) for word in vocabulary.COMPLAINT_WORDS)
+_VAGUE_WORDS: Final = frozenset(_squeeze(word) for word in vocabulary.VAGUE_WORDS)
 _QUESTION_WORDS: Final = frozenset(_squeeze(word) for word in vocabulary.QUESTION_WORDS)
 _REASON_PHRASES: Final = _table(vocabulary.REASON_PHRASES)
 _OPTION_PHRASES: Final = _table(vocabulary.OPTION_PHRASES)
@@ -263,6 +276,14 @@ _STATUS: Final = _phrases(vocabulary.STATUS_QUESTIONS)
 _ASIDES: Final = _table(vocabulary.ASIDES)
 _ASIDE_TOPICS: Final = frozenset(topic for topic, _phrases in vocabulary.ASIDES)
 _HOW_MANY: Final = _table(vocabulary.HOW_MANY)
+
+
+def _vague(words: list[str]) -> bool:
+    """A complaint word, and around it only words that say nothing of what is wrong."""
+    return any(word in _COMPLAINT_WORDS for word in words) and all(
+        word in _COMPLAINT_WORDS or word in _VAGUE_WORDS or word in _GREETINGS_SQUEEZED
+        for word in words
+    )
 
 
 def _close(typed: str, known: str) -> bool:

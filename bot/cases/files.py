@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, Update, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -118,9 +118,17 @@ def change(case: ReturnCase, **values: Any) -> None:
 
 async def write_changes(session: AsyncSession, case: ReturnCase) -> None:
     """Writes what `change` set on the case since the last time, if anything."""
+    changes = unwritten_changes(case)
+    if changes is not None:
+        await session.execute(*changes)
+
+
+def unwritten_changes(case: ReturnCase) -> tuple[Update, dict[str, Any]] | None:
+    """What `write_changes` would write (the UPDATE and its parameters), taken as written; None
+    when nothing changed."""
     unwritten = _UNWRITTEN.pop(case, None)
     if not unwritten:
-        return
+        return None
     unwritten["updated_at"] = utcnow()
-    await session.execute(_UPDATE, {"case_id": case.id, **unwritten})
     set_committed_value(case, "updated_at", unwritten["updated_at"])
+    return _UPDATE, {"case_id": case.id, **unwritten}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -73,12 +73,11 @@ def queue_replies(
 # Built once; the table's own INSERT, not the unit of work (`sort_by_parameter_order`: each id
 # comes back with its row, whatever the database's order).
 _OUTBOX = cast(Table, OutboxMessage.__table__)
-_INSERT = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+INSERT_REPLIES = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 _WRITTEN = "returnbot.outbox_written"
 
 
-async def insert_replies(
-    session: AsyncSession,
+def reply_values(
     channel: str,
     chat_id: str,
     replies: Sequence[Reply],
@@ -88,14 +87,10 @@ async def insert_replies(
     inbox_id: int | None,
     shop_name: str | None = None,
     now: datetime,
-) -> list[OutboxMessage]:
-    """Like `queue_replies`, inserted at once with one statement (the session's pending rows are
-    flushed first, so ids keep the order the rows were made in). The rows come back outside the
-    session, and are noted in it for `written_rows`."""
-    if not replies:
-        return []
+) -> list[dict[str, Any]]:
+    """Like `queue_replies`, the rows as `INSERT_REPLIES`'s parameters (every column set), in order."""
     unsent = {"created_at": now, "attempts": 0, "next_attempt_at": None, "sent_at": None}
-    values = [
+    return [
         {
             **_row(channel, chat_id, reply, reference, case_id, inbox_id, shop_name),
             **unsent,
@@ -103,10 +98,27 @@ async def insert_replies(
         }
         for reply in replies
     ]
-    ids = (await session.execute(_INSERT, values if len(values) > 1 else values[0])).scalars()
-    rows = [OutboxMessage(id=row_id, **row) for row_id, row in zip(ids, values, strict=True)]
+
+
+def inserted_replies(
+    session: AsyncSession, values: list[dict[str, Any]], ids: Iterable[int]
+) -> list[OutboxMessage]:
+    """The rows `INSERT_REPLIES` wrote from `values` with `ids`, outside the session, and noted in
+    it for `written_rows`."""
+    rows = [_written_row(row_id, row) for row_id, row in zip(ids, values, strict=True)]
     session.info.setdefault(_WRITTEN, []).extend(rows)
     return rows
+
+
+_NEW_ROW = OutboxMessage.__mapper__.class_manager.new_instance
+
+
+def _written_row(row_id: int, values: dict[str, Any]) -> OutboxMessage:
+    """A row as written, its columns set as if read back (the ORM's constructor, which records
+    each value as a change for a flush that never comes, costs ten times more)."""
+    row: OutboxMessage = _NEW_ROW()
+    row.__dict__.update(values, id=row_id)
+    return row
 
 
 def written_rows(session: AsyncSession) -> list[OutboxMessage]:

@@ -18,17 +18,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Executable, Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.cases.effects import Effects
-from bot.cases.files import write_changes
+from bot.cases.files import unwritten_changes
 from bot.cases.lifecycle import Lifecycle
 from bot.channels.events import ChoiceIn, Event, PhotoIn, Sender, TextIn, UnsupportedIn
-from bot.channels.payloads import insert_replies
+from bot.channels.payloads import INSERT_REPLIES, inserted_replies, reply_values
 from bot.conversation import cases
 from bot.conversation.world import look_up
 from bot.storage.models import (
@@ -36,7 +37,6 @@ from bot.storage.models import (
     UNREAD,
     Conversation,
     Customer,
-    OutboxMessage,
     OwnershipMiss,
     ReturnCase,
     ShopSettings,
@@ -232,19 +232,8 @@ class ConversationEngine:
             replies += await self.lifecycle.follow(
                 session, case, answer, now=now, inbound=event, file=file, settings=looked.settings
             )
-            await write_changes(session, case)  # anything set after the lifecycle's write
-        await _stand(
-            session,
-            conversation,
-            state=answer.state,
-            misses=answer.standing.misses,
-            context=answer.standing.facts.to_json(),
-            case_id=case.id if case else None,
-            updated_at=now,
-        )
         reference = case.reference if case else None
-        rows = await insert_replies(
-            session,
+        values = reply_values(
             sender.channel,
             sender.chat_id,
             replies,
@@ -254,7 +243,23 @@ class ConversationEngine:
             shop_name=looked.shop_name,
             now=now,
         )
-        await session.execute(_TRANSCRIPT, _transcript_entry(conversation, event, rows, now))
+        stands = {
+            "state": answer.state,
+            "misses": answer.standing.misses,
+            "context": answer.standing.facts.to_json(),
+            "case_id": case.id if case else None,
+            "updated_at": now,
+        }
+        for key, value in stands.items():  # the row in the session told, as it is written
+            set_committed_value(conversation, key, value)
+        ids = await _write_event(
+            session,
+            unwritten_changes(case) if case else None,  # anything set after the lifecycle's write
+            {"conversation_id": conversation.id, **stands},
+            values,
+            _transcript_entry(conversation, event, values, now),
+        )
+        rows = inserted_replies(session, values, ids)
         return Outcome(
             state=answer.state,
             previous_state=answer.previous_state,
@@ -275,12 +280,36 @@ class ConversationEngine:
         return lock
 
 
-async def _stand(session: AsyncSession, conversation: Conversation, **standing: Any) -> None:
-    """Writes where the conversation now stands: always the same columns, so the table's own
-    UPDATE (built once), and the row in the session told, without the unit of work."""
-    await session.execute(_STANDING, {"conversation_id": conversation.id, **standing})
-    for key, value in standing.items():
-        set_committed_value(conversation, key, value)
+async def _write_event(
+    session: AsyncSession,
+    case: tuple[Executable, dict[str, Any]] | None,
+    standing: dict[str, Any],
+    replies: list[dict[str, Any]],
+    transcript: dict[str, Any],
+) -> list[int]:
+    """The event's last writes in one go on the session's connection (Core statements, built
+    once: no unit of work), as one hop to SQLAlchemy's greenlet instead of one each: the case's
+    changes, where the conversation now stands (always the same columns), the replies as outbox
+    rows (their ids come back, in order), the transcript entry. On PostgreSQL the standing and the
+    transcript entry are one statement, one round trip (`transcript` has the standing's case and
+    time)."""
+    together = _dialect(session) == "postgresql"
+
+    def write(sync_session: Session) -> list[int]:
+        connection = sync_session.connection()
+        if case is not None:
+            connection.execute(*case)
+        if together:
+            connection.execute(_STANDING_AND_TRANSCRIPT, {**standing, **transcript})
+        else:
+            connection.execute(_STANDING, standing)
+            connection.execute(_TRANSCRIPT, transcript)
+        if not replies:
+            return []
+        inserted = connection.execute(INSERT_REPLIES, replies if len(replies) > 1 else replies[0])
+        return list(inserted.scalars())
+
+    return await session.run_sync(write)
 
 
 async def _case(session: AsyncSession, case_id: int | None) -> ReturnCase | None:
@@ -292,8 +321,7 @@ async def _lock_case(session: AsyncSession, case: ReturnCase | None) -> None:
     """Past the offer, the scheduler or an import may move the case on at the same time: on
     PostgreSQL it is then locked for the event (agents lock the conversation first, as the engine
     does; SQLite has one writer at a time)."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    if case is not None and dialect == "postgresql" and case.status not in BEFORE_OFFER:
+    if case is not None and _dialect(session) == "postgresql" and case.status not in BEFORE_OFFER:
         await session.refresh(case, with_for_update=True)
 
 
@@ -318,9 +346,8 @@ def _heard(event: Event) -> Heard:
     raise TypeError(f"unknown event {event!r}")
 
 
-def _insert(session: AsyncSession) -> Any:
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+def _dialect(session: AsyncSession) -> str:
+    return "postgresql" if session.bind and session.bind.dialect.name == "postgresql" else "sqlite"
 
 
 # The statements run for every event, built once (building one costs more than running it).
@@ -348,6 +375,32 @@ _CONVERSATIONS = cast(Table, Conversation.__table__)
 _STANDING = update(_CONVERSATIONS).where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
 # Append-only rows: the table's own INSERT, no unit of work.
 _TRANSCRIPT = insert(cast(Table, TranscriptEntry.__table__))
+# Both in one statement (PostgreSQL runs an UPDATE in a WITH to completion): the entry's
+# conversation, case and time are the standing's.
+_STANDING_AND_TRANSCRIPT = _TRANSCRIPT.values(
+    {
+        name: bindparam(name)
+        for name in ("conversation_id", "case_id", "at", "kind", "said", "replies")
+    }
+).add_cte(
+    _STANDING.values(
+        {name: bindparam(name) for name in ("state", "misses", "context", "case_id")}
+        | {"updated_at": bindparam("at")}
+    ).cte("standing")
+)
+# A new chat's rows, each inserted unless another transaction just did (the dialect's ON CONFLICT).
+_NEW_CUSTOMER = {
+    name: insert_for(Customer)
+    .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    .returning(Customer)
+    for name, insert_for in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+_NEW_CONVERSATION = {
+    name: insert_for(Conversation)
+    .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+    .returning(Conversation)
+    for name, insert_for in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
 _CUSTOMER = (
     select(Customer)
     .where(
@@ -400,21 +453,17 @@ async def _customer_row(session: AsyncSession, sender: Sender) -> Customer | Non
 
 
 async def _new_customer(session: AsyncSession, sender: Sender) -> Customer:
-    inserted = await session.scalars(
-        _insert(session)(Customer)
-        .values(
-            channel=sender.channel,
-            external_id=sender.external_id,
-            first_name=sender.first_name,
-            username=sender.username,
-            created_at=utc_now(),
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-        .returning(Customer)
-    )
-    customer = inserted.one_or_none() or await _customer_row(session, sender)
-    assert customer is not None  # just inserted or already there
-    return customer
+    customer = {
+        "channel": sender.channel,
+        "external_id": sender.external_id,
+        "first_name": sender.first_name,
+        "username": sender.username,
+        "created_at": utc_now(),
+    }
+    inserted = await session.scalars(_NEW_CUSTOMER[_dialect(session)], customer)
+    found = inserted.one_or_none() or await _customer_row(session, sender)
+    assert found is not None  # just inserted or already there
+    return found
 
 
 async def _conversation(session: AsyncSession, sender: Sender, customer_id: int) -> Conversation:
@@ -425,23 +474,21 @@ async def _conversation(session: AsyncSession, sender: Sender, customer_id: int)
     PostgreSQL a row another transaction inserted meanwhile is read and locked with SELECT … FOR
     UPDATE. Either way two processes never run the same conversation at once.
     """
+    conversation = {
+        "channel": sender.channel,
+        "chat_id": sender.chat_id,
+        "customer_id": customer_id,
+        "state": RESTING[0],
+        "misses": 0,
+        "context": {},
+        "updated_at": utc_now(),
+    }
     inserted = await session.scalars(
-        _insert(session)(Conversation)
-        .values(
-            channel=sender.channel,
-            chat_id=sender.chat_id,
-            customer_id=customer_id,
-            state=RESTING[0],
-            misses=0,
-            context={},
-            updated_at=utc_now(),
-        )
-        .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
-        .returning(Conversation)
+        _NEW_CONVERSATION[_dialect(session)], conversation
     )  # a row inserted here is this transaction's own: locked as such
-    conversation = inserted.one_or_none() or await _locked(session, sender.channel, sender.chat_id)
-    assert conversation is not None  # just inserted or already there
-    return conversation
+    found = inserted.one_or_none() or await _locked(session, sender.channel, sender.chat_id)
+    assert found is not None  # just inserted or already there
+    return found
 
 
 async def _locked(session: AsyncSession, channel: str, chat_id: str) -> Conversation | None:
@@ -450,7 +497,7 @@ async def _locked(session: AsyncSession, channel: str, chat_id: str) -> Conversa
 
 
 def _transcript_entry(
-    conversation: Conversation, event: Event | None, rows: list[OutboxMessage], now: datetime
+    conversation: Conversation, event: Event | None, replies: list[dict[str, Any]], now: datetime
 ) -> dict[str, Any]:
     """The exchange, kept for the agents of an escalated case (`bot.agents.transcript`)."""
     kind, said = _said(event)
@@ -460,7 +507,9 @@ def _transcript_entry(
         "at": now,
         "kind": kind,
         "said": said,
-        "replies": [{"text": r.payload["text"], "choices": r.payload["choices"]} for r in rows],
+        "replies": [
+            {"text": r["payload"]["text"], "choices": r["payload"]["choices"]} for r in replies
+        ],
     }
 
 

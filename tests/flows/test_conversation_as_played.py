@@ -460,6 +460,18 @@ def test_a_vague_complaint_typed_at_the_reason_gets_the_clarifying_question() ->
     assert {"reason:damaged", "reason:defective", "reason:other"} <= offered
 
 
+def test_a_trouble_with_the_order_typed_at_the_reason_asks_which_reason_it_is() -> None:
+    chat = PureChat(NOV_5)
+    chat.say("/start")
+
+    replies = chat.say("j'ai un souci avec ma commande")
+
+    assert chat.state == "ask_reason" and chat.facts.reason is None
+    assert [r.template for r in replies] == ["clarify_reason"]
+    buttons = [b.id for b in replies[0].buttons]
+    assert len(buttons) == 4 and buttons[-1] == "reason:other"
+
+
 def test_hesitating_three_times_still_brings_a_person() -> None:
     chat = PureChat(NOV_5)
     chat.say("/start")

@@ -188,6 +188,57 @@ def test_a_vague_complaint_is_no_reason_but_the_reasons_it_may_be() -> None:
     assert heard.hesitates[0].startswith("reason:")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j'ai un souci avec ma commande",
+        "bonjour j ai un souci avec ma commande svp",
+        "ya un pb avec ma commande",
+        "il y a un problème",
+        "j'ai un petit problème avec mon colis",
+        "un problème avec l'article",
+    ],
+)
+def test_a_complaint_that_says_nothing_of_what_is_wrong_asks_which_reason(text: str) -> None:
+    heard = understand(text)
+
+    assert heard.vague and heard.reason is None, text
+    assert heard.confidence < 0.6, text
+    assert len(heard.hesitates) == 3, text
+    assert all(reading.startswith("reason:") for reading in heard.hesitates), text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("j'ai un souci avec ma commande, elle est arrivée cassée", "reason:damaged"),
+        ("problème de fonctionnement", "reason:defective"),
+        ("pas de souci", "yes"),
+    ],
+)
+def test_a_complaint_that_says_what_is_wrong_or_no_complaint_is_not_vague(
+    text: str, intent: str
+) -> None:
+    heard = understand(text)
+
+    assert not heard.vague, text
+    assert (heard.intent, heard.confidence >= 0.6) == (intent, True), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pas en bon état",
+        "l'article n'est pas en bon état, il est arrivé comme ça",
+        "reçu en mauvais état",
+        "il est arrivé cassé mais il s'allume",
+        "en sortant du colis le pied était déjà tordu",
+    ],
+)
+def test_damage_on_arrival_is_read_as_damaged(text: str) -> None:
+    assert understand(text).intent == "reason:damaged", text
+
+
 def test_a_plain_message_is_read_with_confidence() -> None:
     heard = understand("mon colis n'est jamais arrivé")
 
