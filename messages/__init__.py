@@ -92,6 +92,15 @@ def template_names() -> list[str]:
     return sorted(name.removesuffix(".j2") for name in names if not name.startswith("_"))
 
 
+def compile_all() -> int:
+    """Compiles every template now (at start-up), not while the first customers wait; how many."""
+    env = environment()
+    names = env.list_templates(["j2"])
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 def addressee(shop_name: str) -> str:
     """The addressee line of every return address a customer reads (plain text)."""
     module = environment().get_template("_return_address.j2").module
