@@ -381,24 +381,13 @@ def sample_replies() -> list[Reply]:
         parcels=two_chargers(),
     )
     chat(date(2026, 11, 20), "pas conforme 3318810025", "33000", "<photo>", "!photos:done")
-    # After the choice: the supplier's agreement and label, the return, the replacement, the follow-up.
+    lamp_exchanged = ("cassé 6A15602676300", "69003", "<photo>", "!photos:done", "!option:exchange")
     # /retractation after an exchange chosen under the guarantee: its refund instead.
+    chat(nov5, *lamp_exchanged, "/retractation")
+    # After the choice: the supplier's agreement and label, the return, the replacement, the follow-up.
     chat(
         nov5,
-        "cassé 6A15602676300",
-        "69003",
-        "<photo>",
-        "!photos:done",
-        "!option:exchange",
-        "/retractation",
-    )
-    chat(
-        nov5,
-        "cassé 6A15602676300",
-        "69003",
-        "<photo>",
-        "!photos:done",
-        "!option:exchange",
+        *lamp_exchanged,
         "j'annule tout",
         "!continue",
         "où en est mon retour ?",
