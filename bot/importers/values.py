@@ -15,7 +15,8 @@ _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%
 
 def amount(column: str, text: str, *, required: bool = False) -> Decimal | None:
     """`34.90` -> Decimal('34.90'); an empty cell is None unless required."""
-    text = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
+    given = text.strip()  # as the file has it, for the message
+    text = given.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
     if "," in text and "." not in text:  # « 24,90 », as French Excel writes it
         text = text.replace(",", ".")
     if not text:
@@ -25,9 +26,9 @@ def amount(column: str, text: str, *, required: bool = False) -> Decimal | None:
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise BadValue(f"{column} « {text} » n'est pas un montant (exemple : 24.90)") from None
+        raise BadValue(f"{column} « {given} » n'est pas un montant (exemple : 24.90)") from None
     if not value.is_finite() or value < 0:
-        raise BadValue(f"{column} « {text} » n'est pas un montant positif")
+        raise BadValue(f"{column} « {given} » n'est pas un montant positif")
     return value.quantize(Decimal("0.01"))
 
 
