@@ -330,3 +330,21 @@ async def test_a_line_that_never_ships_is_marked_so(sessions: Sessions) -> None:
     assert [error.reason for error in report.rejected] == [
         "Lineitem requires shipping « peut-être » n'est ni true ni false"
     ]
+
+
+async def test_a_discount_that_is_not_an_amount_rejects_its_order_with_the_column_named(
+    sessions: Sessions,
+) -> None:
+    await _suppliers(sessions)
+    data = _csv(
+        _row("#2007", "40.00", sku="LAMP", Lineitem_discount="dix euros"),
+        _row("#2008", "10.00", sku="MUG", Lineitem_discount="2,00"),
+    )
+
+    report = await run_import(sessions, "orders", data)
+
+    assert [error.reason for error in report.rejected] == [
+        "Lineitem discount « dix euros » n'est pas un montant (exemple : 24.90)"
+    ]
+    assert (await _lines(sessions, "#2008"))["MUG"].discount == Decimal("2.00")
+    assert await _lines(sessions, "#2007") == {}
